@@ -1,0 +1,185 @@
+//! Shares, cut flags and fragmentation metrics, derived from overlay pieces and parameters.
+//! Cheap: re-run on every parameter change (the desktop app does so on every slider move).
+//!
+//! # Semantics (per zone and admin level)
+//! - `share` = piece area / zone area (not renormalised by the covered area);
+//! - pieces smaller than `min_area_km2` are *slivers*: counted and summed, not listed as parts;
+//! - `cut` = at least 2 parts with share ≥ `threshold` (a share equal to the threshold counts);
+//! - `uncovered_share` = 1 − the sum of all shares, slivers included (the zone's area outside
+//!   every unit of the level), never below 0;
+//! - `effective_n` = 1 / Σ share² over the parts (0 when there are none);
+//! - `largest_share` = the largest part share (0 when there are none);
+//! - parts are sorted by share descending, then by id.
+
+use crate::model::Unit;
+use crate::overlay::Piece;
+use serde::{Deserialize, Serialize};
+
+/// Analysis parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Share (0..1) a jurisdiction must hold for the zone to count as cut through it and, by
+    /// default, for membership in a proposed body. Default 0.05.
+    pub threshold: f64,
+    /// Pieces smaller than this (km²) are slivers. Default 1.
+    pub min_area_km2: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { threshold: 0.05, min_area_km2: 1.0 }
+    }
+}
+
+/// Tolerance under which a share counts as equal to the threshold (floating-point rounding).
+pub const SHARE_EPS: f64 = 1e-12;
+
+/// One jurisdiction's part of a zone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartShare {
+    /// Position of the admin unit in its level.
+    pub unit: usize,
+    /// Area of the part, km².
+    pub area_km2: f64,
+    /// Part area / zone area, 0..1.
+    pub share: f64,
+}
+
+/// The analysis of one zone at one admin level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelAnalysis {
+    /// Admin level index (0 = coarsest).
+    pub level: usize,
+    /// At least two parts with share ≥ threshold.
+    pub cut: bool,
+    /// Parts of at least `min_area_km2`, by share descending then id.
+    pub parts: Vec<PartShare>,
+    /// Number of sliver pieces.
+    pub sliver_count: usize,
+    /// Total sliver area, km².
+    pub sliver_area_km2: f64,
+    /// Share of the zone outside every unit of the level, 0..1.
+    pub uncovered_share: f64,
+    /// 1 / Σ share² over the parts.
+    pub effective_n: f64,
+    /// Largest part share, 0..1.
+    pub largest_share: f64,
+    /// Length of borders between units of the level inside the zone, km.
+    pub border_km: f64,
+}
+
+impl LevelAnalysis {
+    /// Parts with share ≥ `threshold` (the cut's jurisdictions, and by default the members).
+    pub fn significant(&self, threshold: f64) -> impl Iterator<Item = &PartShare> {
+        self.parts.iter().filter(move |p| p.share >= threshold - SHARE_EPS)
+    }
+}
+
+/// Analyses one zone at one level from its overlay pieces.
+pub fn analyse_level(
+    zone_area_km2: f64,
+    pieces: &[Piece],
+    border_km: f64,
+    units: &[Unit],
+    level: usize,
+    params: &Params,
+) -> LevelAnalysis {
+    let mut parts = Vec::new();
+    let (mut sliver_count, mut sliver_area, mut total_share) = (0, 0.0, 0.0);
+    for p in pieces {
+        let share = if zone_area_km2 > 0.0 { p.area_km2 / zone_area_km2 } else { 0.0 };
+        total_share += share;
+        if p.area_km2 < params.min_area_km2 {
+            sliver_count += 1;
+            sliver_area += p.area_km2;
+        } else {
+            parts.push(PartShare { unit: p.unit, area_km2: p.area_km2, share });
+        }
+    }
+    parts.sort_by(|a, b| b.share.total_cmp(&a.share).then_with(|| units[a.unit].id.cmp(&units[b.unit].id)));
+    let sum_sq: f64 = parts.iter().map(|p| p.share * p.share).sum();
+    let significant = parts.iter().filter(|p| p.share >= params.threshold - SHARE_EPS).count();
+    LevelAnalysis {
+        level,
+        cut: significant >= 2,
+        largest_share: parts.first().map_or(0.0, |p| p.share),
+        effective_n: if sum_sq > 0.0 { 1.0 / sum_sq } else { 0.0 },
+        uncovered_share: (1.0 - total_share).max(0.0),
+        sliver_count,
+        sliver_area_km2: sliver_area,
+        parts,
+        border_km,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::overlay::PieceGeometry;
+
+    fn units(n: usize) -> Vec<Unit> {
+        (0..n)
+            .map(|i| Unit {
+                id: format!("u{i}"),
+                name: format!("U{i}"),
+                geometry: geo::MultiPolygon::new(vec![]),
+                bbox: geo::Rect::new((0., 0.), (1., 1.)),
+                area_km2: 1.0,
+                parent_key: None,
+                population: None,
+                properties: Default::default(),
+            })
+            .collect()
+    }
+
+    fn piece(unit: usize, area: f64) -> Piece {
+        Piece { unit, area_km2: area, geometry: PieceGeometry::WholeUnit }
+    }
+
+    #[test]
+    fn shares_cut_slivers_and_uncovered() {
+        // Zone of 1000 km²: 600 in u0, 300 in u1, 50 in u2 (exactly the 5% threshold),
+        // 0.5 km² sliver in u3; 49.5 km² outside every unit.
+        let u = units(4);
+        let a = analyse_level(
+            1000.0,
+            &[piece(0, 600.0), piece(1, 300.0), piece(2, 50.0), piece(3, 0.5)],
+            12.0,
+            &u,
+            1,
+            &Params::default(),
+        );
+        assert!(a.cut);
+        assert_eq!(a.parts.iter().map(|p| p.unit).collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(a.parts[2].share, 0.05);
+        assert_eq!(a.significant(0.05).count(), 3);
+        assert_eq!(a.sliver_count, 1);
+        assert_eq!(a.sliver_area_km2, 0.5);
+        assert!((a.uncovered_share - 0.0495).abs() < 1e-12);
+        assert!((a.effective_n - 1.0 / (0.36 + 0.09 + 0.0025)).abs() < 1e-12);
+        assert_eq!(a.largest_share, 0.6);
+        assert_eq!(a.border_km, 12.0);
+    }
+
+    #[test]
+    fn one_significant_part_is_not_cut_and_ties_sort_by_id() {
+        let u = units(3);
+        let p = Params { threshold: 0.1, min_area_km2: 1.0 };
+        let a = analyse_level(100.0, &[piece(2, 4.9), piece(1, 4.9), piece(0, 90.2)], 0.0, &u, 0, &p);
+        assert!(!a.cut);
+        assert_eq!(a.parts.iter().map(|p| p.unit).collect::<Vec<_>>(), vec![0, 1, 2]);
+        // Just below the sliver minimum: not listed.
+        let b = analyse_level(100.0, &[piece(0, 99.01), piece(1, 0.99)], 0.0, &u, 0, &Params::default());
+        assert_eq!(b.parts.len(), 1);
+        assert_eq!(b.sliver_count, 1);
+        assert!(!b.cut);
+    }
+
+    #[test]
+    fn zone_outside_all_units() {
+        let a = analyse_level(10.0, &[], 0.0, &units(0), 0, &Params::default());
+        assert!(!a.cut);
+        assert_eq!(a.uncovered_share, 1.0);
+        assert_eq!(a.effective_n, 0.0);
+    }
+}

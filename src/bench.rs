@@ -1,0 +1,163 @@
+//! `crossbound bench`: times each stage on the US demo and on the full-resolution world files.
+//! Not a test: run it on a quiet machine (see BENCHMARKS.md for the command and the results).
+
+use anyhow::{Result, bail};
+use clap::Args;
+use crossbound::analysis::Params;
+use crossbound::geometry::area_km2;
+use crossbound::model::LayerSpec;
+use crossbound::overlay::PieceGeometry;
+use crossbound::progress::NoProgress;
+use crossbound::report::build_report;
+use crossbound::study::{Inputs, Study, data_dir};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Folder with world_provinces_full.geojson and world_geography_regions_full.geojson
+    /// (default: $CROSSBOUND_BENCH_DATA, else ../shared/data/bench). Download: Natural Earth 10m
+    /// admin-1 states/provinces and geography regions polys, https://www.naturalearthdata.com
+    #[arg(long)]
+    pub bench_data: Option<PathBuf>,
+    /// Runs per case; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Only this case: us or world.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Write each case's part shares as CSV into this folder (for the peer comparison).
+    #[arg(long)]
+    pub csv_dir: Option<PathBuf>,
+}
+
+struct Case {
+    name: &'static str,
+    inputs: Inputs,
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+pub fn run(a: &BenchArgs) -> Result<()> {
+    let data = data_dir();
+    let bench_dir = a
+        .bench_data
+        .clone()
+        .or_else(|| std::env::var_os("CROSSBOUND_BENCH_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../shared/data/bench"));
+    let mut cases = vec![Case {
+        name: "us",
+        inputs: Inputs {
+            admin: vec![
+                LayerSpec::new(data.join("us/states.geojson")),
+                LayerSpec::new(data.join("us/counties.geojson")),
+            ],
+            eco: vec![LayerSpec::new(data.join("us/huc2_watersheds.geojson"))],
+        },
+    }];
+    let provinces = bench_dir.join("world_provinces_full.geojson");
+    let regions = bench_dir.join("world_geography_regions_full.geojson");
+    if provinces.exists() && regions.exists() {
+        cases.push(Case {
+            name: "world",
+            inputs: Inputs { admin: vec![LayerSpec::new(provinces)], eco: vec![LayerSpec::new(regions)] },
+        });
+    } else {
+        eprintln!(
+            "world case skipped: {} not found. Get Natural Earth 10m admin-1 (unsimplified) and geography regions as GeoJSON, and point --bench-data or CROSSBOUND_BENCH_DATA at their folder.",
+            provinces.display()
+        );
+    }
+    if let Some(o) = &a.only {
+        cases.retain(|c| c.name == o);
+        if cases.is_empty() {
+            bail!("--only {o}: no such case (us, world)");
+        }
+    }
+    println!("threads: {}", rayon::current_num_threads());
+    println!(
+        "{:<6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>8}",
+        "case",
+        "load ms",
+        "index ms",
+        "overlay",
+        "borders",
+        "analyse",
+        "total ms",
+        "areas ms*",
+        "pairs",
+        "exact",
+        "peak MB"
+    );
+    for c in &cases {
+        let mut best: Option<(f64, Vec<f64>, Study)> = None;
+        for _ in 0..a.repeat.max(1) {
+            let t = Instant::now();
+            let study = Study::build(&c.inputs, &NoProgress)?;
+            let t_an = Instant::now();
+            let analysis = study.analyse(&Params::default());
+            let analyse_ms = t_an.elapsed().as_secs_f64() * 1e3;
+            std::hint::black_box(&analysis);
+            let total = t.elapsed().as_secs_f64() * 1e3;
+            let tm = &study.timings;
+            let row = vec![tm.load_ms, tm.index_ms, tm.overlay_ms, tm.borders_ms, analyse_ms, total];
+            if best.as_ref().is_none_or(|b| total < b.0) {
+                best = Some((total, row, study));
+            }
+        }
+        let (_, row, study) = best.expect("at least one run");
+        // Areas, timed on their own: every unit and every piece that is not a whole unit/zone.
+        let t = Instant::now();
+        let mut sink = 0.0;
+        for l in study.hierarchy.levels.iter().map(|l| &l.indexed).chain(&study.eco) {
+            for u in &l.layer.units {
+                sink += area_km2(&u.geometry);
+            }
+        }
+        for e in &study.overlay {
+            for z in e {
+                for lvl in z {
+                    for p in &lvl.pieces {
+                        if let PieceGeometry::Part(mp) = &p.geometry {
+                            sink += area_km2(mp);
+                        }
+                    }
+                }
+            }
+        }
+        std::hint::black_box(sink);
+        let areas_ms = t.elapsed().as_secs_f64() * 1e3;
+        println!(
+            "{:<6} {:>9.0} {:>9.0} {:>9.0} {:>9.0} {:>9.1} {:>9.0} {:>10.0} {:>8} {:>8} {:>8.0}",
+            c.name,
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            areas_ms,
+            study.pair_stats.candidates,
+            study.pair_stats.exact,
+            peak_rss_mb()
+        );
+        if let Some(dir) = &a.csv_dir {
+            std::fs::create_dir_all(dir)?;
+            let params = Params::default();
+            let analysis = study.analyse(&params);
+            let report = build_report(&study, &analysis, &[], &params, &Default::default());
+            crossbound::export::write_parts_csv(&dir.join(format!("{}_crossbound.csv", c.name)), &report)?;
+        }
+    }
+    println!(
+        "* areas: one sequential pass over every unit and every intersection piece, timed on its own (already inside load and overlay above)."
+    );
+    Ok(())
+}

@@ -1,0 +1,445 @@
+//! The command line: `analyze`, `jurisdiction`, `brief` and `bench`, thin over the library.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use crossbound::analysis::{LevelAnalysis, Params};
+use crossbound::governance::{Body, GovParams, jurisdiction_view, propose};
+use crossbound::model::LayerSpec;
+use crossbound::progress::Progress;
+use crossbound::project::Project;
+use crossbound::report::{Report, build_report};
+use crossbound::study::{Inputs, Study, data_dir};
+use crossbound::{brief, export};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// crossbound: which ecological zones are cut across jurisdictions, and who should govern them.
+///
+/// Without a subcommand, opens the desktop app on the bundled US demo.
+#[derive(Parser, Debug)]
+#[command(name = "crossbound", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Overlay ecological zones on admin levels, report cut zones and proposed bodies.
+    Analyze(AnalyzeArgs),
+    /// The border-jurisdiction view of one admin unit: shared zones, partners, bodies, neighbours.
+    Jurisdiction(JurisdictionArgs),
+    /// A one-page HTML brief of a proposed body, with its map.
+    Brief(BriefArgs),
+    /// Time load, index, overlay and areas on the demo and benchmark files.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Demo {
+    /// US: states > counties; HUC2 watershed regions, national parks.
+    Us,
+    /// World: countries > provinces; geography regions.
+    World,
+}
+
+/// Where the layers come from and the parameters.
+#[derive(Args, Debug, Clone)]
+pub struct LayerArgs {
+    /// Admin layer, coarse to fine; repeat for each level. FILE[,id=F][,name=F][,parent=F][,population=F][,crs=CRS]
+    #[arg(long = "admin", value_name = "FILE[,key=value]")]
+    pub admin: Vec<String>,
+    /// Ecological zone layer; repeatable. FILE[,id=F][,name=F][,crs=CRS]
+    #[arg(long = "eco", value_name = "FILE[,key=value]")]
+    pub eco: Vec<String>,
+    /// A project file (crossbound.project/1) with layers and parameters.
+    #[arg(long, conflicts_with_all = ["admin", "eco", "demo"])]
+    pub project: Option<PathBuf>,
+    /// A bundled demo (the default when no layers are given: us).
+    #[arg(long, value_enum, conflicts_with_all = ["admin", "eco"])]
+    pub demo: Option<Demo>,
+    /// CRS of layers that declare none (e.g. EPSG:3857); a layer's own crs= wins.
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Share (0..1) from which a jurisdiction counts in a cut; a share equal to it counts.
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Pieces smaller than this many km² are slivers.
+    #[arg(long = "min-area-km2")]
+    pub min_area_km2: Option<f64>,
+    /// Share (0..1) needed to be a member of a body (default: --threshold).
+    #[arg(long = "member-threshold")]
+    pub member_threshold: Option<f64>,
+    /// Share (0..1) needed to be an observer (default 0: any part that is not a sliver).
+    #[arg(long = "observer-threshold")]
+    pub observer_threshold: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// Write the JSON report (crossbound.report/1) here instead of printing a summary.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write one CSV row per part here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Write the zones with their results as GeoJSON here.
+    #[arg(long)]
+    pub geojson: Option<PathBuf>,
+    /// Write each body's extent with its members as GeoJSON here.
+    #[arg(long = "geojson-bodies")]
+    pub geojson_bodies: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct JurisdictionArgs {
+    /// Id (or, failing that, name) of the admin unit.
+    #[arg(long)]
+    pub id: String,
+    /// Admin level index (0 = coarsest); default: the first level with that id.
+    #[arg(long)]
+    pub level: Option<usize>,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// Write JSON here instead of printing a table.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BriefArgs {
+    /// Body id, as in the report (e.g. nps_parks/states/YELL); a zone id also works.
+    #[arg(long)]
+    pub body: String,
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// The HTML file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Progress bars on stderr (hidden when stderr is not a terminal).
+pub struct BarProgress {
+    bar: ProgressBar,
+    stage: Mutex<String>,
+}
+
+impl BarProgress {
+    pub fn new() -> Self {
+        let bar = ProgressBar::new(1);
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>32} [{bar:30}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        BarProgress { bar, stage: Mutex::new(String::new()) }
+    }
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for BarProgress {
+    fn update(&self, stage: &str, done: usize, total: usize) {
+        let mut s = self.stage.lock().expect("progress lock");
+        if *s != stage {
+            *s = stage.to_string();
+            self.bar.set_message(stage.to_string());
+            self.bar.set_length(total as u64);
+        }
+        self.bar.set_position(done as u64);
+    }
+}
+
+fn check_share(name: &str, v: Option<f64>) -> Result<()> {
+    if let Some(v) = v
+        && !(0.0..=1.0).contains(&v)
+    {
+        bail!("--{name} must be a share between 0 and 1, got {v}");
+    }
+    Ok(())
+}
+
+/// Resolves the layer arguments into inputs and parameters.
+pub fn resolve(args: &LayerArgs) -> Result<(Inputs, Params, GovParams)> {
+    check_share("threshold", args.threshold)?;
+    check_share("member-threshold", args.member_threshold)?;
+    check_share("observer-threshold", args.observer_threshold)?;
+    if let Some(m) = args.min_area_km2
+        && !(m >= 0.0 && m.is_finite())
+    {
+        bail!("--min-area-km2 must be a non-negative number, got {m}");
+    }
+    let (mut inputs, mut params, mut gov) = if let Some(p) = &args.project {
+        let p = Project::load(p).map_err(|e| anyhow!(e))?;
+        (p.inputs, p.params, p.governance)
+    } else if !args.admin.is_empty() || !args.eco.is_empty() {
+        let parse =
+            |v: &[String]| v.iter().map(|s| LayerSpec::parse(s).map_err(|e| anyhow!(e))).collect::<Result<Vec<_>>>();
+        let inputs = Inputs { admin: parse(&args.admin)?, eco: parse(&args.eco)? };
+        if inputs.admin.is_empty() {
+            bail!("give at least one --admin layer (or none at all for the US demo)");
+        }
+        if inputs.eco.is_empty() {
+            bail!("give at least one --eco layer (or none at all for the US demo)");
+        }
+        (inputs, Params::default(), GovParams::default())
+    } else {
+        let d = data_dir();
+        let inputs = match args.demo.unwrap_or(Demo::Us) {
+            Demo::Us => Inputs::us_demo(&d),
+            Demo::World => Inputs::world_demo(&d),
+        };
+        (inputs, Params::default(), GovParams::default())
+    };
+    if let Some(crs) = &args.crs {
+        for s in inputs.admin.iter_mut().chain(inputs.eco.iter_mut()) {
+            if s.crs.is_none() {
+                s.crs = Some(crs.clone());
+            }
+        }
+    }
+    if let Some(t) = args.threshold {
+        params.threshold = t;
+    }
+    if let Some(m) = args.min_area_km2 {
+        params.min_area_km2 = m;
+    }
+    if args.member_threshold.is_some() {
+        gov.member_threshold = args.member_threshold;
+    }
+    if let Some(o) = args.observer_threshold {
+        gov.observer_threshold = o;
+    }
+    Ok((inputs, params, gov))
+}
+
+/// Study + analysis + bodies + report for the layer arguments.
+pub struct Run {
+    pub study: Study,
+    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub bodies: Vec<Body>,
+    pub report: Report,
+}
+
+pub fn run_layers(args: &LayerArgs) -> Result<Run> {
+    let (inputs, params, gov) = resolve(args)?;
+    let progress = BarProgress::new();
+    let study = Study::build(&inputs, &progress);
+    progress.finish();
+    let study = study?;
+    let analysis = study.analyse(&params);
+    let bodies = propose(&study, &analysis, &params, &gov);
+    let report = build_report(&study, &analysis, &bodies, &params, &gov);
+    Ok(Run { study, analysis, bodies, report })
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
+    let run = run_layers(&a.layers)?;
+    let r = &run.report;
+    if let Some(p) = &a.out {
+        export::write_report_json(p, r).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.csv {
+        export::write_parts_csv(p, r).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.geojson {
+        export::write_zones_geojson(p, &run.study, r).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.geojson_bodies {
+        export::write_bodies_geojson(p, &run.study, &run.bodies, &r.bodies)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if a.out.is_none() {
+        print_summary(r);
+    }
+    for w in &r.warnings {
+        eprintln!("warning: {}: {}", w.source, w.message);
+    }
+    Ok(())
+}
+
+fn print_summary(r: &Report) {
+    let mut zones: Vec<&crossbound::report::ZoneReport> = r.zones.iter().collect();
+    // Severity: cut at a coarser level first, then more jurisdictions over the threshold, then a
+    // smaller largest share (a more even split).
+    let t = r.params.threshold;
+    let severity = |z: &crossbound::report::ZoneReport| {
+        z.levels.iter().find(|l| l.cut).map(|l| {
+            let n = l.parts.iter().filter(|p| p.share >= t - crossbound::analysis::SHARE_EPS).count();
+            (z.levels.len() - l.level, n, 1.0 - l.largest_share)
+        })
+    };
+    zones.sort_by(|a, b| match (severity(a), severity(b)) {
+        (Some(x), Some(y)) => y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(y.2.total_cmp(&x.2)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.layer.cmp(&b.layer).then(a.id.cmp(&b.id)),
+    });
+    let cut = zones.iter().filter(|z| z.levels.iter().any(|l| l.cut)).count();
+    println!(
+        "{} of {} zones are cut across jurisdictions (threshold {}, slivers < {} km²)\n",
+        cut,
+        zones.len(),
+        pct(r.params.threshold),
+        r.params.min_area_km2
+    );
+    println!(
+        "{:<18} {:<34} {:>11}  {:<10} {:>4} {:>6}  jurisdictions (share)",
+        "layer/zone", "name", "area km²", "level", "cut", "n_eff"
+    );
+    for z in zones {
+        for (i, l) in z.levels.iter().enumerate() {
+            let level_name = r.levels.get(l.level).map(|x| x.name.as_str()).unwrap_or("?");
+            let top: Vec<String> = l.parts.iter().take(4).map(|p| format!("{} {}", p.name, pct(p.share))).collect();
+            let more = if l.parts.len() > 4 { format!(" +{}", l.parts.len() - 4) } else { String::new() };
+            let unc = if l.uncovered_share > 0.005 {
+                format!(" [outside: {}]", pct(l.uncovered_share))
+            } else {
+                String::new()
+            };
+            let (id, name, area) = if i == 0 {
+                (format!("{}/{}", z.layer, z.id), z.name.clone(), format!("{:.0}", z.area_km2))
+            } else {
+                (String::new(), String::new(), String::new())
+            };
+            println!(
+                "{:<18} {:<34} {:>11}  {:<10} {:>4} {:>6.2}  {}{}{}",
+                truncate(&id, 18),
+                truncate(&name, 34),
+                area,
+                truncate(level_name, 10),
+                if l.cut { "CUT" } else { "-" },
+                l.effective_n,
+                top.join(", "),
+                more,
+                unc
+            );
+        }
+    }
+    println!(
+        "\n{} proposed bodies; write them with --out report.json, or: crossbound brief --body ID --out brief.html",
+        r.bodies.len()
+    );
+    for b in r.bodies.iter().take(12) {
+        println!(
+            "  {:<36} members: {}; convener: {}",
+            b.id,
+            b.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
+            b.convener.name
+        );
+    }
+    if r.bodies.len() > 12 {
+        println!("  … and {} more", r.bodies.len() - 12);
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
+}
+
+pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
+    let run = run_layers(&a.layers)?;
+    let levels = &run.study.hierarchy.levels;
+    let find = |l: usize| {
+        let layer = &levels[l].indexed.layer;
+        layer.find(&a.id).or_else(|| layer.units.iter().position(|u| u.name.eq_ignore_ascii_case(&a.id)))
+    };
+    let (level, unit) = match a.level {
+        Some(l) if l >= levels.len() => {
+            bail!("--level {l}: there are {} admin levels (0..{})", levels.len(), levels.len() - 1)
+        }
+        Some(l) => (
+            l,
+            find(l).ok_or_else(|| {
+                anyhow!("no unit with id or name \"{}\" in level {l} ({})", a.id, levels[l].indexed.layer.name)
+            })?,
+        ),
+        None => (0..levels.len())
+            .find_map(|l| find(l).map(|u| (l, u)))
+            .ok_or_else(|| anyhow!("no unit with id or name \"{}\" in any admin level", a.id))?,
+    };
+    let v = jurisdiction_view(&run.study, &run.analysis, &run.bodies, level, unit);
+    let units = &levels[level].indexed.layer.units;
+    let me = &units[unit];
+    let zone_of = |e: usize, z: usize| &run.study.eco[e].layer.units[z];
+    let json = serde_json::json!({
+        "schema": "crossbound.jurisdiction/1",
+        "level": level,
+        "level_name": levels[level].indexed.layer.name,
+        "id": me.id,
+        "name": me.name,
+        "area_km2": me.area_km2,
+        "zones": v.zones.iter().map(|s| serde_json::json!({
+            "layer": run.study.eco[s.eco].layer.name,
+            "id": zone_of(s.eco, s.zone).id,
+            "name": zone_of(s.eco, s.zone).name,
+            "share": s.share,
+            "fraction_of_unit": s.fraction_of_unit,
+            "cut": s.cut,
+            "others": s.others.iter().map(|(u, sh)| serde_json::json!({"id": units[*u].id, "name": units[*u].name, "share": sh})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "partners": v.partners.iter().map(|(u, n)| serde_json::json!({"id": units[*u].id, "name": units[*u].name, "shared_zones": n})).collect::<Vec<_>>(),
+        "bodies": v.bodies.iter().map(|(b, role)| serde_json::json!({"id": run.bodies[*b].id, "role": format!("{role:?}").to_lowercase()})).collect::<Vec<_>>(),
+        "neighbours": v.neighbours.iter().map(|(u, km)| serde_json::json!({"id": units[*u].id, "name": units[*u].name, "border_km": km})).collect::<Vec<_>>(),
+    });
+    if let Some(out) = &a.out {
+        let text = serde_json::to_string_pretty(&json)?;
+        crossbound::io::write_atomic(out, format!("{text}\n").as_bytes())
+            .with_context(|| format!("writing {}", out.display()))?;
+        return Ok(());
+    }
+    println!("{} ({}, level {} {}), {:.0} km²\n", me.name, me.id, level, levels[level].indexed.layer.name, me.area_km2);
+    println!("Shared zones ({}):", v.zones.len());
+    for s in &v.zones {
+        let z = zone_of(s.eco, s.zone);
+        let others: Vec<String> =
+            s.others.iter().take(5).map(|(u, sh)| format!("{} {}", units[*u].name, pct(*sh))).collect();
+        println!(
+            "  {:<34} {:>6} of the zone ({} of {}){}  with: {}",
+            truncate(&format!("{}/{} {}", run.study.eco[s.eco].layer.name, z.id, z.name), 34),
+            pct(s.share),
+            pct(s.fraction_of_unit),
+            me.name,
+            if s.cut { " CUT" } else { "" },
+            others.join(", ")
+        );
+    }
+    println!(
+        "\nPartners: {}",
+        v.partners.iter().map(|(u, n)| format!("{} ({n})", units[*u].name)).collect::<Vec<_>>().join(", ")
+    );
+    println!("\nBodies ({}):", v.bodies.len());
+    for (b, role) in &v.bodies {
+        println!("  {:<40} {:?}", run.bodies[*b].id, role);
+    }
+    println!("\nNeighbours (shared border):");
+    for (u, km) in &v.neighbours {
+        println!("  {:<30} {:>8.1} km", units[*u].name, km);
+    }
+    Ok(())
+}
+
+pub fn brief(a: &BriefArgs) -> Result<()> {
+    let run = run_layers(&a.layers)?;
+    let idx = run
+        .bodies
+        .iter()
+        .position(|b| b.id == a.body)
+        .or_else(|| run.report.bodies.iter().position(|b| b.zones.iter().any(|z| *z == a.body)))
+        .ok_or_else(|| {
+            let ids: Vec<&str> = run.report.bodies.iter().take(10).map(|b| b.id.as_str()).collect();
+            anyhow!("no body \"{}\"; bodies include: {}", a.body, ids.join(", "))
+        })?;
+    let html = brief::brief_html(&run.study, &run.bodies[idx], &run.report.bodies[idx]);
+    crossbound::io::write_atomic(&a.out, html.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
+    eprintln!("wrote {} (body {})", a.out.display(), run.bodies[idx].id);
+    Ok(())
+}

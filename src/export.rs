@@ -1,0 +1,143 @@
+//! Writing results: the JSON report, CSV of parts, GeoJSON of zones and of bodies. Every file
+//! is written atomically (temporary file, then rename).
+
+use crate::geometry::area::polygon_area_km2;
+use crate::io::atomic::write_atomic_with;
+use crate::report::{BodyReport, Report};
+use crate::study::Study;
+use geo::MultiPolygon;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Writes the report as pretty JSON.
+pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// CSV header of [`write_parts_csv`].
+pub const CSV_HEADER: [&str; 7] = ["zone_id", "zone_name", "level", "admin_id", "admin_name", "area_km2", "share"];
+
+/// Writes one row per part: `zone_id,zone_name,level,admin_id,admin_name,area_km2,share`.
+pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(CSV_HEADER)?;
+        for z in &report.zones {
+            for l in &z.levels {
+                for p in &l.parts {
+                    c.write_record([
+                        z.id.as_str(),
+                        z.name.as_str(),
+                        &l.level.to_string(),
+                        &p.id,
+                        &p.name,
+                        &format!("{:.6}", p.area_km2),
+                        &format!("{:.8}", p.share),
+                    ])?;
+                }
+            }
+        }
+        c.flush()
+    })
+}
+
+/// GeoJSON geometry of a multipolygon.
+pub fn geometry_json(mp: &MultiPolygon<f64>) -> Value {
+    let polys: Vec<Value> =
+        mp.0.iter()
+            .map(|p| {
+                let rings: Vec<Value> = std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| Value::Array(r.0.iter().map(|c| json!([c.x, c.y])).collect()))
+                    .collect();
+                Value::Array(rings)
+            })
+            .collect();
+    json!({"type": "MultiPolygon", "coordinates": polys})
+}
+
+fn write_collection(path: &Path, features: Vec<Value>) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        serde_json::to_writer(&mut *w, &json!({"type": "FeatureCollection", "features": features}))
+            .map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Writes the zones with their results as properties (flat, for QGIS or a web map): per admin
+/// level `L{i}_cut`, `L{i}_parts` (count), `L{i}_largest_share`, `L{i}_effective_n`,
+/// `L{i}_uncovered_share`, `L{i}_jurisdictions` (ids by share, `;`-separated).
+pub fn write_zones_geojson(path: &Path, study: &Study, report: &Report) -> std::io::Result<()> {
+    let mut features = Vec::new();
+    let mut zr = report.zones.iter();
+    for e in &study.eco {
+        for zone in &e.layer.units {
+            let z = zr.next().expect("report has every zone");
+            let mut props = serde_json::Map::new();
+            props.insert("id".into(), json!(z.id));
+            props.insert("name".into(), json!(z.name));
+            props.insert("layer".into(), json!(z.layer));
+            props.insert("area_km2".into(), json!(z.area_km2));
+            props.insert("cut_any_level".into(), json!(z.levels.iter().any(|l| l.cut)));
+            for l in &z.levels {
+                let p = format!("L{}_", l.level);
+                props.insert(format!("{p}cut"), json!(l.cut));
+                props.insert(format!("{p}parts"), json!(l.parts.len()));
+                props.insert(format!("{p}largest_share"), json!(l.largest_share));
+                props.insert(format!("{p}effective_n"), json!(l.effective_n));
+                props.insert(format!("{p}uncovered_share"), json!(l.uncovered_share));
+                props.insert(format!("{p}border_km"), json!(l.border_km));
+                let ids: Vec<String> = l.parts.iter().map(|p| format!("{}={:.4}", p.id, p.share)).collect();
+                props.insert(format!("{p}jurisdictions"), json!(ids.join(";")));
+            }
+            features.push(json!({"type": "Feature", "properties": props, "geometry": geometry_json(&zone.geometry)}));
+        }
+    }
+    write_collection(path, features)
+}
+
+/// The extent of a body: the union of its zones.
+pub fn body_extent(study: &Study, eco: usize, zones: &[usize]) -> MultiPolygon<f64> {
+    let units = &study.eco[eco].layer.units;
+    crate::geometry::repair::union_all(zones.iter().map(|&z| units[z].geometry.clone()).collect())
+}
+
+/// Writes each body's extent with its members as properties.
+pub fn write_bodies_geojson(
+    path: &Path,
+    study: &Study,
+    bodies: &[crate::governance::Body],
+    reports: &[BodyReport],
+) -> std::io::Result<()> {
+    let features = bodies
+        .iter()
+        .zip(reports)
+        .map(|(b, r)| {
+            let extent = body_extent(study, b.eco, &b.zones);
+            let area: f64 = extent.0.iter().map(polygon_area_km2).sum();
+            json!({
+                "type": "Feature",
+                "properties": {
+                    "id": r.id,
+                    "level": r.level,
+                    "layer": r.layer,
+                    "zones": r.zones.join(";"),
+                    "area_km2": area,
+                    "members": r.members.iter().map(|m| m.name.clone()).collect::<Vec<_>>().join(";"),
+                    "member_ids": r.members.iter().map(|m| m.id.clone()).collect::<Vec<_>>().join(";"),
+                    "member_shares": r.members.iter().map(|m| format!("{:.4}", m.share)).collect::<Vec<_>>().join(";"),
+                    "cost_shares": r.members.iter().map(|m| format!("{:.4}", m.cost_share)).collect::<Vec<_>>().join(";"),
+                    "observers": r.observers.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join(";"),
+                    "convener": r.convener.name,
+                    "chair": r.chair.first,
+                    "parent_body": r.parent_body,
+                },
+                "geometry": geometry_json(&extent),
+            })
+        })
+        .collect();
+    write_collection(path, features)
+}

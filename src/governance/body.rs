@@ -1,0 +1,362 @@
+//! Building the proposed bodies. See the [module documentation](super).
+
+use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
+use crate::geometry::{area_km2, clip_to_rect};
+use crate::study::Study;
+use geo::{BooleanOps, Intersects, Rect};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Parameters of the proposals (on top of the analysis [`Params`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GovParams {
+    /// Share (0..1) needed to be a member. `None`: the cut threshold.
+    pub member_threshold: Option<f64>,
+    /// Share (0..1) needed to be an observer (below the member threshold). Default 0: every
+    /// part that is not a sliver.
+    pub observer_threshold: f64,
+    /// Years each chair serves before the chair rotates. Default 2.
+    pub chair_term_years: u32,
+}
+
+impl Default for GovParams {
+    fn default() -> Self {
+        GovParams { member_threshold: None, observer_threshold: 0.0, chair_term_years: 2 }
+    }
+}
+
+impl GovParams {
+    /// The member threshold in force for `params`.
+    pub fn member_threshold(&self, params: &Params) -> f64 {
+        self.member_threshold.unwrap_or(params.threshold)
+    }
+}
+
+/// A member of a body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    /// Unit position in the body's admin level.
+    pub unit: usize,
+    /// Share (0..1) of the body's zones' total area in this unit.
+    pub share: f64,
+    /// Share (0..1) of the body's costs; members' cost shares add up to 1.
+    pub cost_share: f64,
+    /// Votes (always 1: members are equal).
+    pub votes: u32,
+}
+
+/// An observer of a body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observer {
+    /// Unit position in the body's admin level.
+    pub unit: usize,
+    /// Share (0..1) of the body's zones' total area in this unit.
+    pub share: f64,
+}
+
+/// Who convenes the body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Convener {
+    /// A loaded unit that contains all members: `(level, unit)`.
+    Unit(usize, usize),
+    /// No loaded level contains all members: the level above the top loaded one.
+    AboveTop,
+}
+
+/// The chair: the first holder and the order of rotation (unit positions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chair {
+    /// First chair (the member with the largest share).
+    pub first: usize,
+    /// Rotation order, starting with `first`.
+    pub rotation: Vec<usize>,
+    /// Years per term.
+    pub term_years: u32,
+}
+
+/// How costs were apportioned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CostBasis {
+    /// By area share, renormalised over members.
+    Area,
+    /// By population living in the zone (areal interpolation of this field).
+    Population(String),
+}
+
+/// A proposed joint body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// Stable id: `{eco layer}/{admin layer}/{first zone id}`.
+    pub id: String,
+    /// Eco layer index.
+    pub eco: usize,
+    /// Admin level index.
+    pub level: usize,
+    /// Zones governed (positions in the eco layer), ascending.
+    pub zones: Vec<usize>,
+    /// Members by share descending, then id.
+    pub members: Vec<Member>,
+    /// Observers by share descending, then id.
+    pub observers: Vec<Observer>,
+    /// Convener.
+    pub convener: Convener,
+    /// Chair and rotation.
+    pub chair: Chair,
+    /// Cost basis used.
+    pub cost_basis: CostBasis,
+    /// Index (in the returned list) of the body this one is nested in.
+    pub parent_body: Option<usize>,
+    /// The rules that produced this body, in words.
+    pub rules: Vec<String>,
+}
+
+struct Draft {
+    eco: usize,
+    level: usize,
+    zones: Vec<usize>,
+    members: BTreeSet<usize>,
+}
+
+fn pct(x: f64) -> String {
+    if x > 0.0 && x < 0.01 { format!("{:.2}%", x * 100.0) } else { format!("{:.1}%", x * 100.0) }
+}
+
+fn verb(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { one.to_string() } else { many.to_string() }
+}
+
+/// Proposes bodies for every cut zone at every level, merges and nests them.
+/// `analysis` is [`Study::analyse`]'s result for `params`.
+pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Params, gov: &GovParams) -> Vec<Body> {
+    let member_t = gov.member_threshold(params);
+    // 1. One draft per cut zone and level: its member set.
+    let mut drafts: Vec<Draft> = Vec::new();
+    for (e, zones) in analysis.iter().enumerate() {
+        for (z, levels) in zones.iter().enumerate() {
+            for la in levels {
+                let members: BTreeSet<usize> =
+                    la.parts.iter().filter(|p| p.share >= member_t - SHARE_EPS).map(|p| p.unit).collect();
+                if la.cut && members.len() >= 2 {
+                    drafts.push(Draft { eco: e, level: la.level, zones: vec![z], members });
+                }
+            }
+        }
+    }
+    // 2. Merge drafts of the same layer and level with the same members whose zones touch.
+    let mut groups: BTreeMap<(usize, usize, Vec<usize>), Vec<usize>> = BTreeMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        groups.entry((d.eco, d.level, d.members.iter().copied().collect())).or_default().push(i);
+    }
+    let mut merged: Vec<Draft> = Vec::new();
+    for ((eco, level, members), idx) in groups {
+        let zones: Vec<usize> = idx.iter().map(|&i| drafts[i].zones[0]).collect();
+        let units = &study.eco[eco].layer.units;
+        // Union-find over zones that touch or overlap (bounding boxes first, then exact).
+        let mut parent: Vec<usize> = (0..zones.len()).collect();
+        fn find(p: &mut [usize], i: usize) -> usize {
+            let mut r = i;
+            while p[r] != r {
+                r = p[r];
+            }
+            p[i] = r;
+            r
+        }
+        for a in 0..zones.len() {
+            for b in a + 1..zones.len() {
+                let (za, zb) = (&units[zones[a]], &units[zones[b]]);
+                if za.bbox.intersects(&zb.bbox) && za.geometry.intersects(&zb.geometry) {
+                    let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+        let mut comps: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..zones.len() {
+            let r = find(&mut parent, i);
+            comps.entry(r).or_default().push(zones[i]);
+        }
+        for (_, mut zs) in comps {
+            zs.sort_unstable();
+            merged.push(Draft { eco, level, zones: zs, members: members.iter().copied().collect() });
+        }
+    }
+    merged.sort_by(|a, b| (a.eco, a.level, a.zones[0]).cmp(&(b.eco, b.level, b.zones[0])));
+
+    // 3. Flesh out each body.
+    let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov)).collect();
+
+    // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours.
+    let extents: Vec<geo::MultiPolygon<f64>> =
+        bodies.iter().map(|b| crate::export::body_extent(study, b.eco, &b.zones)).collect();
+    let areas: Vec<f64> = extents.iter().map(area_km2).collect();
+    let rects: Vec<Option<Rect<f64>>> = extents.iter().map(geo::BoundingRect::bounding_rect).collect();
+    for i in 0..bodies.len() {
+        let mi: BTreeSet<usize> = bodies[i].members.iter().map(|m| m.unit).collect();
+        let mut best: Option<usize> = None;
+        for j in 0..bodies.len() {
+            if i == j || bodies[i].level != bodies[j].level {
+                continue;
+            }
+            let mj: BTreeSet<usize> = bodies[j].members.iter().map(|m| m.unit).collect();
+            let strict = mi.is_subset(&mj) && (mi.len() < mj.len() || areas[i] < areas[j]);
+            if !strict {
+                continue;
+            }
+            let (Some(ri), Some(rj)) = (rects[i], rects[j]) else { continue };
+            if !ri.intersects(&rj) {
+                continue;
+            }
+            let inside = area_km2(&clip_to_rect(&extents[i], rj).intersection(&clip_to_rect(&extents[j], ri)));
+            if inside >= 0.99 * areas[i] && best.is_none_or(|b| areas[j] < areas[b]) {
+                best = Some(j);
+            }
+        }
+        if let Some(j) = best {
+            bodies[i].parent_body = Some(j);
+            let rule = format!(
+                "Nested in body {}: all its members also sit on that body, and its zone(s) lie inside that body's zone(s); it handles local matters and reports to it.",
+                bodies[j].id
+            );
+            bodies[i].rules.push(rule);
+        }
+    }
+    bodies
+}
+
+fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, params: &Params, gov: &GovParams) -> Body {
+    let member_t = gov.member_threshold(params);
+    let eco = &study.eco[d.eco].layer;
+    let level = &study.hierarchy.levels[d.level].indexed.layer;
+    let total_area: f64 = d.zones.iter().map(|&z| eco.units[z].area_km2).sum();
+    // Area per unit over all the body's zones (parts only, slivers excluded).
+    let mut area_by_unit: BTreeMap<usize, f64> = BTreeMap::new();
+    for &z in &d.zones {
+        for p in &analysis[d.eco][z][d.level].parts {
+            *area_by_unit.entry(p.unit).or_default() += p.area_km2;
+        }
+    }
+    let share = |u: usize| area_by_unit.get(&u).copied().unwrap_or(0.0) / total_area;
+    let by_share_then_id = |a: &usize, b: &usize| {
+        share(*b).total_cmp(&share(*a)).then_with(|| level.units[*a].id.cmp(&level.units[*b].id))
+    };
+    let mut member_units: Vec<usize> = d.members.iter().copied().collect();
+    member_units.sort_by(by_share_then_id);
+    let mut observer_units: Vec<usize> = area_by_unit
+        .keys()
+        .copied()
+        .filter(|u| !d.members.contains(u) && share(*u) >= gov.observer_threshold - SHARE_EPS)
+        .collect();
+    observer_units.sort_by(by_share_then_id);
+
+    // Cost shares: population by areal interpolation when every member has a population.
+    let pop_field = level.fields.population.clone();
+    let pops: Option<Vec<f64>> = pop_field.as_ref().and_then(|_| {
+        member_units
+            .iter()
+            .map(|&u| {
+                let unit = &level.units[u];
+                unit.population.map(|p| p * area_by_unit[&u] / unit.area_km2)
+            })
+            .collect()
+    });
+    let (weights, cost_basis) = match (pops, pop_field) {
+        (Some(p), Some(f)) if p.iter().sum::<f64>() > 0.0 => (p, CostBasis::Population(f)),
+        _ => (member_units.iter().map(|&u| area_by_unit[&u]).collect(), CostBasis::Area),
+    };
+    let wsum: f64 = weights.iter().sum();
+    let members: Vec<Member> = member_units
+        .iter()
+        .zip(&weights)
+        .map(|(&u, w)| Member { unit: u, share: share(u), cost_share: w / wsum, votes: 1 })
+        .collect();
+    let observers: Vec<Observer> = observer_units.iter().map(|&u| Observer { unit: u, share: share(u) }).collect();
+    let convener = match study.hierarchy.lowest_common_ancestor(d.level, &member_units) {
+        Some((l, u)) => Convener::Unit(l, u),
+        None => Convener::AboveTop,
+    };
+    let chair = Chair { first: member_units[0], rotation: member_units.clone(), term_years: gov.chair_term_years };
+
+    // The rules, in words.
+    let name = |u: usize| level.units[u].name.clone();
+    let zone_names: Vec<String> = d.zones.iter().map(|&z| eco.units[z].name.clone()).collect();
+    let mut rules = vec![format!(
+        "{} is cut across {} {}: {} each hold at least {} of it, so they sit on the body as members, one vote each, deciding by majority.",
+        zone_names.join(" + "),
+        members.len(),
+        level.name,
+        members.iter().map(|m| format!("{} ({})", name(m.unit), pct(m.share))).collect::<Vec<_>>().join(", "),
+        pct(member_t)
+    )];
+    if d.zones.len() > 1 {
+        rules.push(format!(
+            "The zones {} touch and are shared by exactly the same members, so one body governs them together.",
+            zone_names.join(", ")
+        ));
+    }
+    if observers.is_empty() {
+        rules.push(format!(
+            "No other {} holds a part of at least {} km² (smaller pieces are slivers), so there are no observers.",
+            level.name, params.min_area_km2
+        ));
+    } else {
+        rules.push(format!(
+            "{} {} less than {} (but at least {} km²): {}, with a voice but no vote.",
+            observers.iter().map(|o| format!("{} ({})", name(o.unit), pct(o.share))).collect::<Vec<_>>().join(", "),
+            verb(observers.len(), "holds", "each hold"),
+            pct(member_t),
+            params.min_area_km2,
+            verb(observers.len(), "it is an observer", "they are observers")
+        ));
+    }
+    rules.push(match &convener {
+        Convener::Unit(l, u) => format!(
+            "{} convenes the body: it is the lowest level of government that contains all members ({}).",
+            study.hierarchy.levels[*l].indexed.layer.units[*u].name, study.hierarchy.levels[*l].indexed.layer.name
+        ),
+        Convener::AboveTop => format!(
+            "No loaded level contains all members, so the level above {} ({}) convenes the body.",
+            level_top_name(study),
+            above_top_label(study)
+        ),
+    });
+    rules.push(format!(
+        "{} chairs first, holding the largest share; the chair then rotates every {} years in order of share: {}.",
+        name(chair.first),
+        gov.chair_term_years,
+        chair.rotation.iter().map(|&u| name(u)).collect::<Vec<_>>().join(" → ")
+    ));
+    rules.push(match &cost_basis {
+        CostBasis::Area => "Costs are apportioned by each member's area share, rescaled so members' shares add up to 100%.".to_string(),
+        CostBasis::Population(f) => format!(
+            "Costs are apportioned by the population living in the zone (field \"{f}\", spread evenly over each jurisdiction's area), rescaled over members."
+        ),
+    });
+    let id = format!("{}/{}/{}", eco.name, level.name, eco.units[d.zones[0]].id);
+    Body {
+        id,
+        eco: d.eco,
+        level: d.level,
+        zones: d.zones.clone(),
+        members,
+        observers,
+        convener,
+        chair,
+        cost_basis,
+        parent_body: None,
+        rules,
+    }
+}
+
+fn level_top_name(study: &Study) -> String {
+    study.hierarchy.levels.first().map(|l| l.indexed.layer.name.clone()).unwrap_or_default()
+}
+
+/// A words-only label for the government above the top loaded level, guessed from its name.
+pub fn above_top_label(study: &Study) -> String {
+    let top = level_top_name(study).to_lowercase();
+    if top.contains("countr") || top.contains("nation") || top.contains("adm0") {
+        "international: a treaty commission of the countries".into()
+    } else {
+        format!("the government above the {top}, e.g. national")
+    }
+}

@@ -1,0 +1,40 @@
+//! The `crossbound` binary: the desktop app without arguments, the CLI with a subcommand.
+
+mod bench;
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let result = match &args.command {
+        Some(cli::Command::Analyze(a)) => cli::analyze(a),
+        Some(cli::Command::Jurisdiction(a)) => cli::jurisdiction(a),
+        Some(cli::Command::Brief(a)) => cli::brief(a),
+        Some(cli::Command::Bench(a)) => bench::run(a),
+        None => open_app(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the cause chain, outermost first.
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            eprintln!("crossbound: error: {}", chain.join(": "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(feature = "app")]
+fn open_app() -> anyhow::Result<()> {
+    crossbound::app::run()
+}
+
+#[cfg(not(feature = "app"))]
+fn open_app() -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    cli::Cli::command().print_help()?;
+    eprintln!("\n(built without the desktop app: rebuild with the default `app` feature to open it)");
+    Ok(())
+}

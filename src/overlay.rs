@@ -1,0 +1,264 @@
+//! The overlay: for every ecological zone and every unit of an admin level, the piece they
+//! share and its area. This is the only expensive stage; everything downstream (shares, cut
+//! flags, bodies) is derived from its output without touching geometry again.
+//!
+//! Per candidate pair (from the R-tree), in order of cost:
+//! 1. if the edge chunks of the two boundaries cannot meet inside the pair's common bounding
+//!    box, each connected component of one side lies wholly inside or wholly outside the other:
+//!    a point-in-polygon test per component decides, and the piece is a whole zone, a whole
+//!    unit, or a set of whole components (no boolean operation at all);
+//! 2. otherwise both sides are clipped to the common bounding box (Sutherland–Hodgman), and
+//!    only then intersected exactly with geo's `BooleanOps` (i_overlay, even-odd).
+//!
+//! Areas are ellipsoidal (see [`crate::geometry::area`]); the intersection is planar in lon/lat,
+//! consistently with how every area is computed, so the pieces of a zone never add up to more
+//! than the zone (up to rounding).
+
+use crate::geometry::area::polygon_area_km2;
+use crate::geometry::{ChunkIndex, area_km2, clip_to_rect};
+use crate::index::IndexedLayer;
+use crate::model::Unit;
+use crate::progress::{Cancelled, Progress};
+use geo::{BooleanOps, Intersects, MultiPolygon, Rect};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The geometry of a piece, kept for maps and exports without copying whole shapes.
+#[derive(Debug, Clone)]
+pub enum PieceGeometry {
+    /// The whole zone lies inside the unit.
+    WholeZone,
+    /// The whole unit lies inside the zone.
+    WholeUnit,
+    /// Anything else: the exact intersection.
+    Part(MultiPolygon<f64>),
+}
+
+/// The part of one zone that lies in one admin unit.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    /// Position of the admin unit in its layer.
+    pub unit: usize,
+    /// Area of the piece on the ellipsoid, km² (> 0).
+    pub area_km2: f64,
+    /// Its geometry.
+    pub geometry: PieceGeometry,
+}
+
+impl Piece {
+    /// The piece's geometry as a multipolygon (cloning the zone or unit when it is whole).
+    pub fn to_multipolygon(&self, zone: &Unit, unit: &Unit) -> MultiPolygon<f64> {
+        match &self.geometry {
+            PieceGeometry::WholeZone => zone.geometry.clone(),
+            PieceGeometry::WholeUnit => unit.geometry.clone(),
+            PieceGeometry::Part(mp) => mp.clone(),
+        }
+    }
+}
+
+/// How each pair was decided, for benchmarks and tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PairStats {
+    /// Candidate pairs from the R-tree.
+    pub candidates: usize,
+    /// Decided without a boolean operation.
+    pub shortcut: usize,
+    /// Intersected exactly.
+    pub exact: usize,
+}
+
+fn common_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
+    let (x0, y0) = (a.min().x.max(b.min().x), a.min().y.max(b.min().y));
+    let (x1, y1) = (a.max().x.min(b.max().x), a.max().y.min(b.max().y));
+    (x0 <= x1 && y0 <= y1).then(|| Rect::new((x0, y0), (x1, y1)))
+}
+
+/// Overlays one zone with one admin unit. `None` when they share no area.
+pub fn overlay_pair(
+    zone: &Unit,
+    zone_chunks: &ChunkIndex,
+    unit_ix: usize,
+    unit: &Unit,
+    unit_chunks: &ChunkIndex,
+    stats: &mut PairStats,
+) -> Option<Piece> {
+    let window = common_rect(zone.bbox, unit.bbox)?;
+    stats.candidates += 1;
+    if !zone_chunks.may_touch(unit_chunks, window) {
+        stats.shortcut += 1;
+        // Boundaries never meet: each component is wholly inside or wholly outside the other.
+        let inside = |poly: &geo::Polygon<f64>, other: &Unit, other_chunks: &ChunkIndex| {
+            poly.exterior()
+                .0
+                .first()
+                .is_some_and(|c| other.bbox.intersects(c) && other_chunks.contains(&other.geometry, *c))
+        };
+        let zone_in: Vec<usize> =
+            (0..zone.geometry.0.len()).filter(|&i| inside(&zone.geometry.0[i], unit, unit_chunks)).collect();
+        if zone_in.len() == zone.geometry.0.len() {
+            return Some(Piece { unit: unit_ix, area_km2: zone.area_km2, geometry: PieceGeometry::WholeZone });
+        }
+        let unit_in: Vec<usize> =
+            (0..unit.geometry.0.len()).filter(|&i| inside(&unit.geometry.0[i], zone, zone_chunks)).collect();
+        if unit_in.len() == unit.geometry.0.len() {
+            return Some(Piece { unit: unit_ix, area_km2: unit.area_km2, geometry: PieceGeometry::WholeUnit });
+        }
+        let polys: Vec<geo::Polygon<f64>> = zone_in
+            .iter()
+            .map(|&i| zone.geometry.0[i].clone())
+            .chain(unit_in.iter().map(|&i| unit.geometry.0[i].clone()))
+            .collect();
+        if polys.is_empty() {
+            return None;
+        }
+        let area = polys.iter().map(polygon_area_km2).sum();
+        return Some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(MultiPolygon(polys)) });
+    }
+    stats.exact += 1;
+    let a = clip_to_rect(&zone.geometry, window);
+    let b = clip_to_rect(&unit.geometry, window);
+    if a.0.is_empty() || b.0.is_empty() {
+        return None;
+    }
+    let inter = a.intersection(&b);
+    let area = area_km2(&inter);
+    (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(inter) })
+}
+
+/// Overlays one zone with every unit of `admin`; pieces in ascending unit order.
+pub fn overlay_zone(zone: &Unit, zone_chunks: &ChunkIndex, admin: &IndexedLayer, stats: &mut PairStats) -> Vec<Piece> {
+    admin
+        .candidates(zone.bbox)
+        .into_iter()
+        .filter_map(|u| overlay_pair(zone, zone_chunks, u, &admin.layer.units[u], &admin.chunks[u], stats))
+        .collect()
+}
+
+/// Overlays every zone of `zones` with `admin`, in parallel over candidate pairs (costliest
+/// first, so one huge zone does not keep a single core busy at the end). Returns the pieces
+/// per zone (in zone order, each in ascending unit order) and the pair statistics.
+pub fn overlay_layers(
+    zones: &IndexedLayer,
+    admin: &IndexedLayer,
+    progress: &dyn Progress,
+) -> Result<(Vec<Vec<Piece>>, PairStats), Cancelled> {
+    let n = zones.layer.units.len();
+    let mut pairs: Vec<(usize, usize)> =
+        (0..n).flat_map(|z| admin.candidates(zones.layer.units[z].bbox).into_iter().map(move |u| (z, u))).collect();
+    pairs.sort_by_key(|&(z, u)| std::cmp::Reverse(zones.chunks[z].len() + admin.chunks[u].len()));
+    let total = pairs.len();
+    let done = AtomicUsize::new(0);
+    let stage = format!("overlay {} × {}", zones.layer.name, admin.layer.name);
+    let results: Vec<(usize, Option<Piece>, PairStats)> = pairs
+        .par_iter()
+        .map(|&(z, u)| {
+            if progress.is_cancelled() {
+                return Err(Cancelled);
+            }
+            let mut stats = PairStats::default();
+            let piece = overlay_pair(
+                &zones.layer.units[z],
+                &zones.chunks[z],
+                u,
+                &admin.layer.units[u],
+                &admin.chunks[u],
+                &mut stats,
+            );
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if d % 64 == 0 || d == total {
+                progress.update(&stage, d, total);
+            }
+            Ok((z, piece, stats))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out: Vec<Vec<Piece>> = vec![Vec::new(); n];
+    let mut stats = PairStats::default();
+    for (z, piece, s) in results {
+        out[z].extend(piece);
+        stats.candidates += s.candidates;
+        stats.shortcut += s.shortcut;
+        stats.exact += s.exact;
+    }
+    for pieces in &mut out {
+        pieces.sort_unstable_by_key(|p| p.unit);
+    }
+    Ok((out, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FieldMapping, Layer, LayerSpec};
+    use geo::{BoundingRect, wkt};
+
+    pub(crate) fn unit(id: &str, mp: MultiPolygon<f64>) -> Unit {
+        Unit {
+            id: id.into(),
+            name: id.into(),
+            bbox: mp.bounding_rect().unwrap(),
+            area_km2: area_km2(&mp),
+            geometry: mp,
+            parent_key: None,
+            population: None,
+            properties: Default::default(),
+        }
+    }
+
+    fn layer(units: Vec<Unit>) -> IndexedLayer {
+        IndexedLayer::new(Layer {
+            name: "t".into(),
+            spec: LayerSpec::new("t.geojson"),
+            fields: FieldMapping::default(),
+            crs: "OGC:CRS84".into(),
+            feature_count: units.len(),
+            units,
+            warnings: vec![],
+        })
+    }
+
+    #[test]
+    fn shortcut_and_exact_paths_agree_with_direct_intersection() {
+        let admin = layer(vec![
+            unit("W", MultiPolygon(vec![wkt!(POLYGON((0. 0.,2. 0.,2. 4.,0. 4.,0. 0.)))])),
+            unit("E", MultiPolygon(vec![wkt!(POLYGON((2. 0.,4. 0.,4. 4.,2. 4.,2. 0.)))])),
+            unit("tiny", MultiPolygon(vec![wkt!(POLYGON((10. 10.,10.1 10.,10.1 10.1,10. 10.)))])),
+        ]);
+        let zones = layer(vec![
+            // Inside W only (shortcut: whole zone).
+            unit("in", MultiPolygon(vec![wkt!(POLYGON((0.5 0.5,1.5 0.5,1.5 1.5,0.5 1.5,0.5 0.5)))])),
+            // Across W and E (exact), an L-shape.
+            unit("L", MultiPolygon(vec![wkt!(POLYGON((1. 1.,3. 1.,3. 2.,2. 2.,2. 3.,1. 3.,1. 1.)))])),
+            // Contains "tiny" wholly (shortcut: whole unit).
+            unit("big", MultiPolygon(vec![wkt!(POLYGON((9. 9.,11. 9.,11. 11.,9. 11.,9. 9.)))])),
+        ]);
+        let (pieces, stats) = overlay_layers(&zones, &admin, &crate::progress::NoProgress).unwrap();
+        assert!(matches!(pieces[0][0].geometry, PieceGeometry::WholeZone));
+        assert_eq!(pieces[0].len(), 1);
+        assert!(matches!(pieces[2][0].geometry, PieceGeometry::WholeUnit));
+        assert_eq!(stats.exact, 2);
+        for (z, zp) in pieces.iter().enumerate() {
+            for p in zp {
+                let direct = area_km2(&zones.layer.units[z].geometry.intersection(&admin.layer.units[p.unit].geometry));
+                assert!(
+                    (p.area_km2 - direct).abs() < 1e-6 * direct.max(1.0),
+                    "zone {z} unit {}: {} vs {direct}",
+                    p.unit,
+                    p.area_km2
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zone_with_hole_around_unit() {
+        // The unit sits in the zone's hole: no shared area although the boxes nest.
+        let admin = layer(vec![unit("u", MultiPolygon(vec![wkt!(POLYGON((4. 4.,6. 4.,6. 6.,4. 6.,4. 4.)))]))]);
+        let zones = layer(vec![unit(
+            "donut",
+            MultiPolygon(vec![wkt!(POLYGON((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.),(3. 3.,7. 3.,7. 7.,3. 7.,3. 3.)))]),
+        )]);
+        let (pieces, stats) = overlay_layers(&zones, &admin, &crate::progress::NoProgress).unwrap();
+        assert!(pieces[0].is_empty());
+        assert_eq!(stats.shortcut, 1);
+    }
+}

@@ -1,0 +1,358 @@
+//! The `crossbound.report/1` schema: the one set of serde types shared by the CLI, the app and
+//! every export. Fields are only ever added (compatibly), never renamed.
+
+use crate::analysis::{LevelAnalysis, Params};
+use crate::governance::{Body, Convener, CostBasis, GovParams};
+use crate::hierarchy::ParentSource;
+use crate::model::Warning;
+use crate::study::{Study, Timings};
+use serde::{Deserialize, Serialize};
+
+/// Schema identifier written in every report.
+pub const SCHEMA: &str = "crossbound.report/1";
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// Parameters used.
+    pub params: ReportParams,
+    /// Admin levels, coarse to fine.
+    pub levels: Vec<LevelInfo>,
+    /// Ecological layers.
+    pub eco_layers: Vec<EcoInfo>,
+    /// Every zone with its analysis at every level.
+    pub zones: Vec<ZoneReport>,
+    /// Proposed joint bodies.
+    #[serde(default)]
+    pub bodies: Vec<BodyReport>,
+    /// Loading and analysis warnings.
+    pub warnings: Vec<Warning>,
+    /// Stage timings, ms.
+    pub timings_ms: Timings,
+}
+
+/// Parameters in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportParams {
+    /// Cut threshold, share 0..1.
+    pub threshold: f64,
+    /// Sliver minimum, km².
+    pub min_area_km2: f64,
+    /// Member threshold, share 0..1.
+    pub member_threshold: f64,
+    /// Observer threshold, share 0..1.
+    pub observer_threshold: f64,
+}
+
+/// An admin level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelInfo {
+    /// 0 = coarsest.
+    pub index: usize,
+    /// Layer name (file stem).
+    pub name: String,
+    /// Source file.
+    pub source: String,
+    /// Number of units.
+    pub units: usize,
+    /// CRS the file was read in.
+    pub crs: String,
+    /// `top`, `field:NAME` or `spatial`.
+    pub parent_source: String,
+}
+
+/// An ecological layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcoInfo {
+    /// Index.
+    pub index: usize,
+    /// Layer name (file stem).
+    pub name: String,
+    /// Source file.
+    pub source: String,
+    /// Number of zones.
+    pub zones: usize,
+    /// CRS the file was read in.
+    pub crs: String,
+}
+
+/// One zone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneReport {
+    /// Zone id.
+    pub id: String,
+    /// Zone name.
+    pub name: String,
+    /// Eco layer name.
+    pub layer: String,
+    /// Area on the ellipsoid, km².
+    pub area_km2: f64,
+    /// The analysis at each admin level, coarse to fine.
+    pub levels: Vec<ZoneLevelReport>,
+}
+
+/// A part of a zone in one jurisdiction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartReport {
+    /// Admin unit id.
+    pub id: String,
+    /// Admin unit name.
+    pub name: String,
+    /// Area, km².
+    pub area_km2: f64,
+    /// Share of the zone, 0..1.
+    pub share: f64,
+}
+
+/// Sliver summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slivers {
+    /// Number of sliver pieces.
+    pub count: usize,
+    /// Their total area, km².
+    pub area_km2: f64,
+}
+
+/// One zone at one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneLevelReport {
+    /// Admin level index.
+    pub level: usize,
+    /// Cut across jurisdictions.
+    pub cut: bool,
+    /// Parts, share descending then id.
+    pub parts: Vec<PartReport>,
+    /// Slivers.
+    pub slivers: Slivers,
+    /// Share outside every unit, 0..1.
+    pub uncovered_share: f64,
+    /// 1 / Σ share².
+    pub effective_n: f64,
+    /// Largest share, 0..1.
+    pub largest_share: f64,
+    /// Borders between units inside the zone, km.
+    pub border_km: f64,
+}
+
+/// A member in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberReport {
+    /// Unit id.
+    pub id: String,
+    /// Unit name.
+    pub name: String,
+    /// Share of the body's zones, 0..1.
+    pub share: f64,
+    /// Share of costs, 0..1 (members sum to 1).
+    pub cost_share: f64,
+    /// Votes.
+    pub votes: u32,
+}
+
+/// An observer in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObserverReport {
+    /// Unit id.
+    pub id: String,
+    /// Unit name.
+    pub name: String,
+    /// Share of the body's zones, 0..1.
+    pub share: f64,
+}
+
+/// The convener in the report: a loaded unit, or `level`/`id` null for "above the top level".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvenerReport {
+    /// Admin level index, or null.
+    pub level: Option<usize>,
+    /// Unit id, or null.
+    pub id: Option<String>,
+    /// Name, or a description of the level above the top.
+    pub name: String,
+}
+
+/// The chair in the report (unit ids).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChairReport {
+    /// First chair's id.
+    pub first: String,
+    /// Rotation order (ids), starting with the first chair.
+    pub rotation: Vec<String>,
+    /// Years per term.
+    pub term_years: u32,
+}
+
+/// A body in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BodyReport {
+    /// Body id.
+    pub id: String,
+    /// Admin level index.
+    pub level: usize,
+    /// Eco layer name.
+    pub layer: String,
+    /// Zone ids.
+    pub zones: Vec<String>,
+    /// Members.
+    pub members: Vec<MemberReport>,
+    /// Observers.
+    pub observers: Vec<ObserverReport>,
+    /// Convener.
+    pub convener: ConvenerReport,
+    /// Chair.
+    pub chair: ChairReport,
+    /// `area` or `population:FIELD`.
+    pub cost_basis: String,
+    /// Id of the body this one is nested in, or null.
+    pub parent_body: Option<String>,
+    /// The rules that produced it, in words.
+    pub rules: Vec<String>,
+}
+
+fn parent_source(p: &ParentSource) -> String {
+    match p {
+        ParentSource::Top => "top".into(),
+        ParentSource::Field(f) => format!("field:{f}"),
+        ParentSource::Spatial => "spatial".into(),
+    }
+}
+
+/// Builds the report from a study, its analysis and bodies.
+pub fn build_report(
+    study: &Study,
+    analysis: &[Vec<Vec<LevelAnalysis>>],
+    bodies: &[Body],
+    params: &Params,
+    gov: &GovParams,
+) -> Report {
+    let levels = study
+        .hierarchy
+        .levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LevelInfo {
+            index: i,
+            name: l.indexed.layer.name.clone(),
+            source: l.indexed.layer.spec.path.display().to_string(),
+            units: l.indexed.layer.units.len(),
+            crs: l.indexed.layer.crs.clone(),
+            parent_source: parent_source(&l.parent_source),
+        })
+        .collect();
+    let eco_layers = study
+        .eco
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EcoInfo {
+            index: i,
+            name: e.layer.name.clone(),
+            source: e.layer.spec.path.display().to_string(),
+            zones: e.layer.units.len(),
+            crs: e.layer.crs.clone(),
+        })
+        .collect();
+    let mut zones = Vec::new();
+    for (e, layer) in study.eco.iter().enumerate() {
+        for (z, zone) in layer.layer.units.iter().enumerate() {
+            zones.push(ZoneReport {
+                id: zone.id.clone(),
+                name: zone.name.clone(),
+                layer: layer.layer.name.clone(),
+                area_km2: zone.area_km2,
+                levels: analysis[e][z]
+                    .iter()
+                    .map(|la| {
+                        let units = &study.hierarchy.levels[la.level].indexed.layer.units;
+                        ZoneLevelReport {
+                            level: la.level,
+                            cut: la.cut,
+                            parts: la
+                                .parts
+                                .iter()
+                                .map(|p| PartReport {
+                                    id: units[p.unit].id.clone(),
+                                    name: units[p.unit].name.clone(),
+                                    area_km2: p.area_km2,
+                                    share: p.share,
+                                })
+                                .collect(),
+                            slivers: Slivers { count: la.sliver_count, area_km2: la.sliver_area_km2 },
+                            uncovered_share: la.uncovered_share,
+                            effective_n: la.effective_n,
+                            largest_share: la.largest_share,
+                            border_km: la.border_km,
+                        }
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let bodies = bodies.iter().map(|b| body_report(study, bodies, b)).collect();
+    Report {
+        schema: SCHEMA.into(),
+        params: ReportParams {
+            threshold: params.threshold,
+            min_area_km2: params.min_area_km2,
+            member_threshold: gov.member_threshold(params),
+            observer_threshold: gov.observer_threshold,
+        },
+        levels,
+        eco_layers,
+        zones,
+        bodies,
+        warnings: study.warnings.clone(),
+        timings_ms: study.timings.clone(),
+    }
+}
+
+/// One body in report form.
+pub fn body_report(study: &Study, all: &[Body], b: &Body) -> BodyReport {
+    let units = &study.hierarchy.levels[b.level].indexed.layer.units;
+    let zones = &study.eco[b.eco].layer.units;
+    BodyReport {
+        id: b.id.clone(),
+        level: b.level,
+        layer: study.eco[b.eco].layer.name.clone(),
+        zones: b.zones.iter().map(|&z| zones[z].id.clone()).collect(),
+        members: b
+            .members
+            .iter()
+            .map(|m| MemberReport {
+                id: units[m.unit].id.clone(),
+                name: units[m.unit].name.clone(),
+                share: m.share,
+                cost_share: m.cost_share,
+                votes: m.votes,
+            })
+            .collect(),
+        observers: b
+            .observers
+            .iter()
+            .map(|o| ObserverReport { id: units[o.unit].id.clone(), name: units[o.unit].name.clone(), share: o.share })
+            .collect(),
+        convener: match b.convener {
+            Convener::Unit(l, u) => {
+                let unit = &study.hierarchy.levels[l].indexed.layer.units[u];
+                ConvenerReport { level: Some(l), id: Some(unit.id.clone()), name: unit.name.clone() }
+            }
+            Convener::AboveTop => ConvenerReport {
+                level: None,
+                id: None,
+                name: format!("above the top loaded level: {}", crate::governance::body::above_top_label(study)),
+            },
+        },
+        chair: ChairReport {
+            first: units[b.chair.first].id.clone(),
+            rotation: b.chair.rotation.iter().map(|&u| units[u].id.clone()).collect(),
+            term_years: b.chair.term_years,
+        },
+        cost_basis: match &b.cost_basis {
+            CostBasis::Area => "area".into(),
+            CostBasis::Population(f) => format!("population:{f}"),
+        },
+        parent_body: b.parent_body.map(|p| all[p].id.clone()),
+        rules: b.rules.clone(),
+    }
+}

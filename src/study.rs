@@ -1,0 +1,293 @@
+//! The pipeline, one way: load → normalise → index → overlay → (analyse, propose on demand).
+//!
+//! A [`Study`] holds everything that needs geometry: the loaded and indexed layers, the admin
+//! hierarchy, the overlay pieces of every zone at every level, and the shared borders. Analysis
+//! and proposals are derived from it for any parameters, without a new overlay.
+
+use crate::analysis::{LevelAnalysis, Params, analyse_level};
+use crate::borders::Borders;
+use crate::geometry::ChunkIndex;
+use crate::geometry::area::segment_km;
+use crate::hierarchy::Hierarchy;
+use crate::index::IndexedLayer;
+use crate::io::geojson::{LoadError, load_layer_with_progress};
+use crate::model::Unit;
+use crate::model::{LayerSpec, Warning};
+use crate::overlay::{PairStats, Piece, PieceGeometry, overlay_layers};
+use crate::progress::{Cancelled, Progress};
+use geo::{Coord, Rect};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to analyse: admin layers coarse to fine, and one or more ecological layers. This is
+/// also the content of a project file (`*.crossbound.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inputs {
+    /// Admin levels, coarse to fine.
+    pub admin: Vec<LayerSpec>,
+    /// Ecological zone layers.
+    pub eco: Vec<LayerSpec>,
+}
+
+impl Inputs {
+    /// The bundled US demo below `data_dir`: states > counties; HUC2 watershed regions and
+    /// national parks.
+    pub fn us_demo(data_dir: &Path) -> Self {
+        let us = data_dir.join("us");
+        Inputs {
+            admin: vec![LayerSpec::new(us.join("states.geojson")), LayerSpec::new(us.join("counties.geojson"))],
+            eco: vec![LayerSpec::new(us.join("huc2_watersheds.geojson")), LayerSpec::new(us.join("nps_parks.geojson"))],
+        }
+    }
+
+    /// The bundled world demo below `data_dir`: countries > provinces; geography regions.
+    pub fn world_demo(data_dir: &Path) -> Self {
+        let w = data_dir.join("world");
+        Inputs {
+            admin: vec![LayerSpec::new(w.join("countries.geojson")), LayerSpec::new(w.join("provinces.geojson"))],
+            eco: vec![LayerSpec::new(w.join("geography_regions.geojson"))],
+        }
+    }
+}
+
+/// Where the bundled `data/` folder is: `$CROSSBOUND_DATA`, else `./data`, else the folder
+/// this crate was built from.
+pub fn data_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("CROSSBOUND_DATA") {
+        return PathBuf::from(d);
+    }
+    let local = PathBuf::from("data");
+    if local.join("us").is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// Why a study could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// A layer failed to load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Missing inputs.
+    #[error("{0}")]
+    Inputs(String),
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled(#[from] Cancelled),
+}
+
+/// One zone at one admin level, as the overlay left it.
+#[derive(Debug, Clone)]
+pub struct ZoneOverlay {
+    /// Pieces in ascending unit order (slivers included).
+    pub pieces: Vec<Piece>,
+    /// Length of borders between two units of the level inside the zone, km.
+    pub border_km: f64,
+}
+
+/// Wall-clock time of each stage, ms.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Reading, parsing, reprojecting, repairing and computing unit areas.
+    pub load_ms: f64,
+    /// R-trees, chunk indexes and the admin hierarchy.
+    pub index_ms: f64,
+    /// Zone × unit intersections and piece areas (shared borders between units are found in
+    /// parallel with it).
+    pub overlay_ms: f64,
+    /// Border lengths inside zones.
+    pub borders_ms: f64,
+}
+
+/// Everything that needs geometry, computed once.
+#[derive(Debug, Clone)]
+pub struct Study {
+    /// The inputs it was built from.
+    pub inputs: Inputs,
+    /// Admin levels.
+    pub hierarchy: Hierarchy,
+    /// Ecological layers.
+    pub eco: Vec<IndexedLayer>,
+    /// `overlay[e][z][l]`: zone `z` of eco layer `e` at admin level `l`.
+    pub overlay: Vec<Vec<Vec<ZoneOverlay>>>,
+    /// Shared borders per admin level.
+    pub borders: Vec<Borders>,
+    /// Loading and linking warnings.
+    pub warnings: Vec<Warning>,
+    /// Stage timings.
+    pub timings: Timings,
+    /// Overlay pair statistics, summed.
+    pub pair_stats: PairStats,
+}
+
+/// Length of the shared borders among `pieces`' units that lies inside the zone, km.
+///
+/// A border between two units that lie wholly inside the zone is inside it. Otherwise each
+/// border edge away from the zone's boundary (no boundary chunk meets its box) is inside or
+/// outside as its midpoint is; edges near the boundary are split where they cross it.
+fn border_inside(zone: &Unit, zone_chunks: &ChunkIndex, pieces: &[Piece], borders: &Borders) -> f64 {
+    let whole: HashSet<usize> =
+        pieces.iter().filter(|p| matches!(p.geometry, PieceGeometry::WholeUnit)).map(|p| p.unit).collect();
+    let present: HashSet<usize> = pieces.iter().map(|p| p.unit).collect();
+    let mut total = 0.0;
+    for p in pieces {
+        for (n, b) in borders.of(p.unit) {
+            if n < p.unit || !present.contains(&n) {
+                continue; // each pair once, and only between two units present in the zone
+            }
+            if whole.contains(&p.unit) || whole.contains(&n) {
+                total += b.length_km; // one side lies wholly inside the zone: so does the border
+                continue;
+            }
+            // Consecutive edges away from the zone boundary are on the same side: one
+            // point-in-polygon test per run.
+            let mut prev: Option<(Coord<f64>, bool)> = None;
+            for l in &b.lines {
+                if zone_chunks.meets(Rect::new(l.start, l.end)) {
+                    let (d, s) = (l.end - l.start, l.start);
+                    for (t0, t1) in zone_chunks.segment_inside(&zone.geometry, l.start, l.end) {
+                        total += segment_km(s + d * t0, s + d * t1);
+                    }
+                    prev = None;
+                } else {
+                    let inside = match prev {
+                        Some((end, inside)) if end == l.start => inside,
+                        _ => {
+                            let mid = Coord { x: 0.5 * (l.start.x + l.end.x), y: 0.5 * (l.start.y + l.end.y) };
+                            zone_chunks.contains(&zone.geometry, mid)
+                        }
+                    };
+                    if inside {
+                        total += segment_km(l.start, l.end);
+                    }
+                    prev = Some((l.end, inside));
+                }
+            }
+        }
+    }
+    total
+}
+
+impl Study {
+    /// Runs load → index → overlay for `inputs`.
+    pub fn build(inputs: &Inputs, progress: &dyn Progress) -> Result<Study, StudyError> {
+        if inputs.admin.is_empty() {
+            return Err(StudyError::Inputs("no admin layer given (--admin FILE)".into()));
+        }
+        if inputs.eco.is_empty() {
+            return Err(StudyError::Inputs("no ecological layer given (--eco FILE)".into()));
+        }
+        let mut warnings = Vec::new();
+        let mut timings = Timings::default();
+
+        let t = Instant::now();
+        let specs: Vec<&LayerSpec> = inputs.admin.iter().chain(&inputs.eco).collect();
+        let mut layers = Vec::with_capacity(specs.len());
+        for s in specs {
+            if progress.is_cancelled() {
+                return Err(Cancelled.into());
+            }
+            let l = load_layer_with_progress(s, progress)?;
+            warnings.extend(l.warnings.iter().cloned());
+            layers.push(l);
+        }
+        timings.load_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        let t = Instant::now();
+        let eco_layers = layers.split_off(inputs.admin.len());
+        let admin: Vec<IndexedLayer> = layers.into_par_iter().map(IndexedLayer::new).collect();
+        let eco: Vec<IndexedLayer> = eco_layers.into_par_iter().map(IndexedLayer::new).collect();
+        let hierarchy = Hierarchy::build(admin, progress, &mut warnings)?;
+        timings.index_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        // Overlay every eco layer with every level; the shared borders between units of each
+        // level are found alongside (they need no overlay), on whichever core is free.
+        let t = Instant::now();
+        let (borders, raw) = rayon::join(
+            || hierarchy.levels.par_iter().map(|l| Borders::build(&l.indexed.layer)).collect::<Vec<Borders>>(),
+            || -> Result<_, Cancelled> {
+                let mut stats = PairStats::default();
+                let mut raw: Vec<Vec<Vec<Vec<Piece>>>> = Vec::new(); // [e][l][z]
+                for e in &eco {
+                    let mut per_level = Vec::new();
+                    for l in &hierarchy.levels {
+                        let (pieces, s) = overlay_layers(e, &l.indexed, progress)?;
+                        stats.candidates += s.candidates;
+                        stats.shortcut += s.shortcut;
+                        stats.exact += s.exact;
+                        per_level.push(pieces);
+                    }
+                    raw.push(per_level);
+                }
+                Ok((raw, stats))
+            },
+        );
+        let (raw, pair_stats) = raw?;
+        timings.overlay_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        let t = Instant::now();
+        let overlay: Vec<Vec<Vec<ZoneOverlay>>> = eco
+            .iter()
+            .zip(raw)
+            .map(|(e, mut per_level)| {
+                (0..e.layer.units.len())
+                    .map(|z| {
+                        per_level
+                            .iter_mut()
+                            .enumerate()
+                            .map(|(l, pieces)| {
+                                let pieces = std::mem::take(&mut pieces[z]);
+                                (l, pieces)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(z, levels)| {
+                        levels
+                            .into_iter()
+                            .map(|(l, pieces)| {
+                                let border_km = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
+                                ZoneOverlay { pieces, border_km }
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        timings.borders_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        Ok(Study { inputs: inputs.clone(), hierarchy, eco, overlay, borders, warnings, timings, pair_stats })
+    }
+
+    /// Analyses every zone at every level: `[eco layer][zone][level]`. Cheap.
+    pub fn analyse(&self, params: &Params) -> Vec<Vec<Vec<LevelAnalysis>>> {
+        self.eco
+            .iter()
+            .enumerate()
+            .map(|(e, layer)| {
+                layer
+                    .layer
+                    .units
+                    .iter()
+                    .enumerate()
+                    .map(|(z, zone)| {
+                        self.overlay[e][z]
+                            .iter()
+                            .enumerate()
+                            .map(|(l, zo)| {
+                                let units = &self.hierarchy.levels[l].indexed.layer.units;
+                                analyse_level(zone.area_km2, &zo.pieces, zo.border_km, units, l, params)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
