@@ -433,7 +433,7 @@ pub fn brief(a: &BriefArgs) -> Result<()> {
         .bodies
         .iter()
         .position(|b| b.id == a.body)
-        .or_else(|| run.report.bodies.iter().position(|b| b.zones.iter().any(|z| *z == a.body)))
+        .or_else(|| run.report.bodies.iter().position(|b| b.zones.contains(&a.body)))
         .ok_or_else(|| {
             let ids: Vec<&str> = run.report.bodies.iter().take(10).map(|b| b.id.as_str()).collect();
             anyhow!("no body \"{}\"; bodies include: {}", a.body, ids.join(", "))

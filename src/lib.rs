@@ -42,3 +42,6 @@ pub mod project;
 pub mod render;
 pub mod report;
 pub mod study;
+
+#[cfg(feature = "app")]
+pub mod app;

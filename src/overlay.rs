@@ -165,7 +165,7 @@ pub fn overlay_layers(
                 &mut stats,
             );
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if d % 64 == 0 || d == total {
+            if d.is_multiple_of(64) || d == total {
                 progress.update(&stage, d, total);
             }
             Ok((z, piece, stats))

@@ -18,7 +18,7 @@ fn us() -> &'static Study {
     S.get_or_init(|| Study::build(&Inputs::us_demo(&data()), &NoProgress).expect("US demo loads"))
 }
 
-fn zone<'a>(s: &'a Study, layer: &str, id: &str) -> (usize, usize) {
+fn zone(s: &Study, layer: &str, id: &str) -> (usize, usize) {
     let e = s.eco.iter().position(|e| e.layer.name == layer).expect("layer");
     (e, s.eco[e].layer.find(id).expect("zone"))
 }

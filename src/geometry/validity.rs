@@ -170,7 +170,7 @@ mod tests {
     fn long_ring_without_crossings_passes() {
         // A 2,000-vertex star-free circle.
         let pts: Vec<(f64, f64)> =
-            (0..2000).map(|i| (i as f64 / 2000.0 * std::f64::consts::TAU)).map(|t| (t.cos(), t.sin())).collect();
+            (0..2000).map(|i| i as f64 / 2000.0 * std::f64::consts::TAU).map(|t| (t.cos(), t.sin())).collect();
         let p = Polygon::new(geo::LineString::from(pts), vec![]);
         assert!(!needs_repair(&mp(p)));
     }

@@ -171,9 +171,9 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
             }
         }
         let mut comps: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for i in 0..zones.len() {
+        for (i, &z) in zones.iter().enumerate() {
             let r = find(&mut parent, i);
-            comps.entry(r).or_default().push(zones[i]);
+            comps.entry(r).or_default().push(z);
         }
         for (_, mut zs) in comps {
             zs.sort_unstable();

@@ -237,6 +237,74 @@ fn describe_examples(ids: &[String]) -> String {
     format!("{}{}", shown.join(", "), more)
 }
 
+/// A quick look at a file before loading it: for the field-mapping dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// Number of features.
+    pub feature_count: usize,
+    /// Property names, in first-seen order over the previewed features.
+    pub keys: Vec<String>,
+    /// Properties of the first few features.
+    pub sample: Vec<Map<String, Value>>,
+    /// The CRS the file declares (normalised), if any.
+    pub declared_crs: Option<String>,
+    /// What would be detected: id, name, population fields.
+    pub detected: FieldMapping,
+}
+
+/// Reads a file's properties and CRS without building any geometry.
+pub fn preview(path: &std::path::Path, rows: usize) -> Result<Preview, LoadError> {
+    let p = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: p.clone(), source })?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| LoadError::Format { path: p.clone(), msg: format!("not UTF-8 text: {e}") })?;
+    let doc: RawDoc = serde_json::from_str(text)
+        .map_err(|e| LoadError::Format { path: p.clone(), msg: format!("not valid JSON: {e}") })?;
+    let declared_crs = doc
+        .crs
+        .as_ref()
+        .and_then(|c| c.get("properties"))
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .map(crs::normalize_name);
+    let features: Vec<FeatureIn> = match doc.features {
+        Some(fs) => fs
+            .into_iter()
+            .enumerate()
+            .map(|(index, f)| FeatureIn {
+                index,
+                id: f.id,
+                properties: match f.properties {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                },
+                geometry: f.geometry,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for f in features.iter().take(rows.max(1) * 10) {
+        for k in f.properties.keys() {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let detected = if features.is_empty() {
+        FieldMapping::default()
+    } else {
+        resolve_fields(&LayerSpec::new(path), &features, &p)?
+    };
+    Ok(Preview {
+        feature_count: features.len(),
+        keys,
+        sample: features.iter().take(rows).map(|f| f.properties.clone()).collect(),
+        declared_crs,
+        detected,
+    })
+}
+
 /// Loads one layer. See [`load_layer_with_progress`].
 pub fn load_layer(spec: &LayerSpec) -> Result<Layer, LoadError> {
     load_layer_with_progress(spec, &NoProgress)
@@ -361,7 +429,7 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
             |transform, f| {
                 let r = process_geometry(f, transform.as_ref(), &crs_name);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 256 == 0 || n == total {
+                if n.is_multiple_of(256) || n == total {
                     progress.update("load", n, total);
                 }
                 r
@@ -730,6 +798,19 @@ mod tests {
         assert_eq!(l.crs, "EPSG:3857");
         let b = l.units[0].bbox;
         assert!((b.max().x - 1.0).abs() < 1e-9 && (b.max().y - 1.0).abs() < 1e-6, "{b:?}");
+    }
+
+    #[test]
+    fn preview_lists_properties_and_detected_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("p.geojson");
+        std::fs::write(&f, format!(r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4490"}}}},"features":[{{"type":"Feature","properties":{{"code":"A","name":"Alpha","pop":5}},"geometry":{SQUARE}}}]}}"#)).unwrap();
+        let p = preview(&f, 5).unwrap();
+        assert_eq!(p.feature_count, 1);
+        assert_eq!(p.keys, ["code", "name", "pop"]);
+        assert_eq!(p.declared_crs.as_deref(), Some("EPSG:4490"));
+        assert_eq!(p.detected.id.as_deref(), Some("code"));
+        assert_eq!(p.detected.population.as_deref(), Some("pop"));
     }
 
     #[test]

@@ -4,4 +4,4 @@ pub mod atomic;
 pub mod geojson;
 
 pub use atomic::write_atomic;
-pub use geojson::{LoadError, load_layer, load_layer_with_progress};
+pub use geojson::{LoadError, Preview, load_layer, load_layer_with_progress, preview};

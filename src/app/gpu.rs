@@ -1,0 +1,333 @@
+//! GPU rendering of the map through an egui paint callback: two wgpu pipelines (WGSL in
+//! `shaders/`): triangulated fills and screen-width boundary lines. Meshes are uploaded once
+//! (and again only when their version changes); pan and zoom only rewrite a small uniform.
+
+use super::tessellate::{FillMesh, Segment};
+use eframe::egui_wgpu::{self, wgpu};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use wgpu::util::DeviceExt;
+
+/// CPU-side geometry to draw, shared with the GPU cache by `Arc`.
+#[derive(Debug)]
+pub enum MeshData {
+    /// Triangles.
+    Fill(FillMesh),
+    /// Segments.
+    Lines(Vec<Segment>),
+}
+
+/// A mesh with an identity and a version (bump the version when its content changes).
+#[derive(Debug)]
+pub struct Mesh {
+    /// Unique id.
+    pub id: u64,
+    /// Content version.
+    pub version: u64,
+    /// The geometry.
+    pub data: MeshData,
+}
+
+impl Mesh {
+    /// A new mesh with a fresh id.
+    pub fn new(data: MeshData) -> Arc<Mesh> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Arc::new(Mesh { id: NEXT.fetch_add(1, Ordering::Relaxed), version: 0, data })
+    }
+}
+
+/// One draw: a mesh, a tint (multiplies colours; alpha = layer opacity), a line width.
+#[derive(Clone)]
+pub struct DrawCmd {
+    /// The mesh.
+    pub mesh: Arc<Mesh>,
+    /// RGBA multiplier, 0..1.
+    pub tint: [f32; 4],
+    /// Line width in points (lines only).
+    pub width: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct ViewUniform {
+    center: [f32; 2],
+    scale: [f32; 2],
+    half_size: [f32; 2],
+    width: f32,
+    _pad: f32,
+    tint: [f32; 4],
+}
+
+struct Uploaded {
+    version: u64,
+    mesh: Weak<Mesh>,
+    vertex: wgpu::Buffer,
+    index: Option<wgpu::Buffer>,
+    count: u32,
+}
+
+/// The GPU side: pipelines, uniforms and uploaded meshes. Lives in egui's callback resources.
+pub struct MapGpu {
+    fill: wgpu::RenderPipeline,
+    line: wgpu::RenderPipeline,
+    layout: wgpu::BindGroupLayout,
+    uniforms: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    slots: usize,
+    stride: u64,
+    meshes: HashMap<u64, Uploaded>,
+}
+
+const UNIFORM_SIZE: u64 = std::mem::size_of::<ViewUniform>() as u64;
+
+impl MapGpu {
+    /// Creates the pipelines for the given render target and registers them with egui.
+    pub fn install(rs: &egui_wgpu::RenderState) {
+        let gpu = MapGpu::new(&rs.device, rs.target_format);
+        rs.renderer.write().callback_resources.insert(gpu);
+    }
+
+    fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+        let fill_src = include_str!("../../shaders/fill.wgsl");
+        let line_src = include_str!("../../shaders/line.wgsl");
+        let fill_mod = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("crossbound fill"),
+            source: wgpu::ShaderSource::Wgsl(fill_src.into()),
+        });
+        let line_mod = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("crossbound line"),
+            source: wgpu::ShaderSource::Wgsl(line_src.into()),
+        });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("crossbound view"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: wgpu::BufferSize::new(UNIFORM_SIZE),
+                },
+                count: None,
+            }],
+        });
+        let pl = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("crossbound map"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let target = [Some(wgpu::ColorTargetState {
+            format,
+            blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+            write_mask: wgpu::ColorWrites::ALL,
+        })];
+        let fill_attrs = wgpu::vertex_attr_array![0 => Float32x2, 1 => Unorm8x4];
+        let fill = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("crossbound fill"),
+            layout: Some(&pl),
+            vertex: wgpu::VertexState {
+                module: &fill_mod,
+                entry_point: Some("vs_fill"),
+                compilation_options: Default::default(),
+                buffers: &[Some(wgpu::VertexBufferLayout {
+                    array_stride: std::mem::size_of::<super::tessellate::FillVertex>() as u64,
+                    step_mode: wgpu::VertexStepMode::Vertex,
+                    attributes: &fill_attrs,
+                })],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &fill_mod,
+                entry_point: Some("fs_fill"),
+                compilation_options: Default::default(),
+                targets: &target,
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let line_attrs = wgpu::vertex_attr_array![0 => Float32x2, 1 => Float32x2, 2 => Unorm8x4];
+        let line = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("crossbound line"),
+            layout: Some(&pl),
+            vertex: wgpu::VertexState {
+                module: &line_mod,
+                entry_point: Some("vs_line"),
+                compilation_options: Default::default(),
+                buffers: &[Some(wgpu::VertexBufferLayout {
+                    array_stride: std::mem::size_of::<Segment>() as u64,
+                    step_mode: wgpu::VertexStepMode::Instance,
+                    attributes: &line_attrs,
+                })],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &line_mod,
+                entry_point: Some("fs_line"),
+                compilation_options: Default::default(),
+                targets: &target,
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let align = device.limits().min_uniform_buffer_offset_alignment as u64;
+        let stride = UNIFORM_SIZE.div_ceil(align) * align;
+        let (uniforms, bind_group) = Self::uniform_buffer(device, &layout, 64, stride);
+        MapGpu { fill, line, layout, uniforms, bind_group, slots: 64, stride, meshes: HashMap::new() }
+    }
+
+    fn uniform_buffer(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        slots: usize,
+        stride: u64,
+    ) -> (wgpu::Buffer, wgpu::BindGroup) {
+        let buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("crossbound view uniforms"),
+            size: stride * slots as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let bg = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("crossbound view"),
+            layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &buf,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(UNIFORM_SIZE),
+                }),
+            }],
+        });
+        (buf, bg)
+    }
+
+    fn upload(&mut self, device: &wgpu::Device, mesh: &Arc<Mesh>) {
+        if self.meshes.get(&mesh.id).is_some_and(|u| u.version == mesh.version) {
+            return;
+        }
+        let up = match &mesh.data {
+            MeshData::Fill(f) => Uploaded {
+                version: mesh.version,
+                mesh: Arc::downgrade(mesh),
+                vertex: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("crossbound fill vertices"),
+                    contents: bytemuck::cast_slice(if f.vertices.is_empty() {
+                        &[super::tessellate::FillVertex { pos: [0.0; 2], color: [0; 4] }]
+                    } else {
+                        &f.vertices
+                    }),
+                    usage: wgpu::BufferUsages::VERTEX,
+                }),
+                index: Some(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("crossbound fill indices"),
+                    contents: bytemuck::cast_slice(if f.indices.is_empty() { &[0u32; 3] } else { &f.indices }),
+                    usage: wgpu::BufferUsages::INDEX,
+                })),
+                count: f.indices.len() as u32,
+            },
+            MeshData::Lines(s) => Uploaded {
+                version: mesh.version,
+                mesh: Arc::downgrade(mesh),
+                vertex: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("crossbound segments"),
+                    contents: bytemuck::cast_slice(if s.is_empty() {
+                        &[Segment { a: [0.0; 2], b: [0.0; 2], color: [0; 4] }]
+                    } else {
+                        s
+                    }),
+                    usage: wgpu::BufferUsages::VERTEX,
+                }),
+                index: None,
+                count: s.len() as u32,
+            },
+        };
+        self.meshes.insert(mesh.id, up);
+    }
+}
+
+/// The paint callback for one frame of the map.
+pub struct MapCallback {
+    /// What to draw, in order.
+    pub cmds: Vec<DrawCmd>,
+    /// View centre lon/lat.
+    pub center: [f64; 2],
+    /// Points per degree of longitude and latitude.
+    pub scale: [f64; 2],
+    /// Map size in points.
+    pub size: [f32; 2],
+}
+
+impl egui_wgpu::CallbackTrait for MapCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(gpu) = resources.get_mut::<MapGpu>() else { return Vec::new() };
+        gpu.meshes.retain(|_, u| u.mesh.strong_count() > 0);
+        for c in &self.cmds {
+            gpu.upload(device, &c.mesh);
+        }
+        if self.cmds.len() > gpu.slots {
+            let slots = self.cmds.len().next_power_of_two();
+            let (b, g) = MapGpu::uniform_buffer(device, &gpu.layout, slots, gpu.stride);
+            gpu.uniforms = b;
+            gpu.bind_group = g;
+            gpu.slots = slots;
+        }
+        let mut bytes = vec![0u8; gpu.stride as usize * self.cmds.len()];
+        for (i, c) in self.cmds.iter().enumerate() {
+            let u = ViewUniform {
+                center: [self.center[0] as f32, self.center[1] as f32],
+                scale: [self.scale[0] as f32, self.scale[1] as f32],
+                half_size: [self.size[0] / 2.0, self.size[1] / 2.0],
+                width: c.width,
+                _pad: 0.0,
+                tint: c.tint,
+            };
+            let off = i * gpu.stride as usize;
+            bytes[off..off + UNIFORM_SIZE as usize].copy_from_slice(bytemuck::bytes_of(&u));
+        }
+        if !bytes.is_empty() {
+            queue.write_buffer(&gpu.uniforms, 0, &bytes);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        let Some(gpu) = resources.get::<MapGpu>() else { return };
+        for (i, c) in self.cmds.iter().enumerate() {
+            let Some(up) = gpu.meshes.get(&c.mesh.id) else { continue };
+            if up.count == 0 {
+                continue;
+            }
+            pass.set_bind_group(0, &gpu.bind_group, &[(i as u64 * gpu.stride) as u32]);
+            pass.set_vertex_buffer(0, up.vertex.slice(..));
+            match &up.index {
+                Some(ix) => {
+                    pass.set_pipeline(&gpu.fill);
+                    pass.set_index_buffer(ix.slice(..), wgpu::IndexFormat::Uint32);
+                    pass.draw_indexed(0..up.count, 0, 0..1);
+                }
+                None => {
+                    pass.set_pipeline(&gpu.line);
+                    pass.draw(0..6, 0..up.count);
+                }
+            }
+        }
+    }
+}

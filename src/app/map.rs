@@ -1,0 +1,477 @@
+//! The interactive map: pan (drag, arrows), zoom (wheel, pinch, +/-) around the cursor, hover
+//! and click picking, GPU drawing through [`super::gpu`] (or egui meshes when no wgpu device is
+//! available, as in headless tests), labels thinned by zoom, legend, scale bar and tooltips.
+
+use super::camera::{Camera, nice_km};
+use super::gpu::{DrawCmd, MapCallback, Mesh, MeshData};
+use super::scene::{
+    ADMIN_LINE, CUT_RAMP, CUT_RAMP_LABELS, LabelAnchor, NOT_CUT, admin_highlight, highlight_mesh, outline_mesh,
+};
+use super::state::{AppState, Selection};
+use crate::render::PALETTE;
+use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
+use std::sync::Arc;
+
+/// What the pointer is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// A zone (eco layer, zone).
+    Zone(usize, usize),
+    /// An admin unit (level, unit).
+    Unit(usize, usize),
+}
+
+/// Map state that is not part of the analysis: camera, hover, cached overlay meshes.
+#[derive(Default)]
+pub struct MapView {
+    /// The camera.
+    pub camera: Camera,
+    /// Under the pointer.
+    pub hover: Option<Hit>,
+    /// Lon/lat under the pointer.
+    pub cursor: Option<[f64; 2]>,
+    hover_mesh: Option<(Hit, Arc<Mesh>)>,
+    selection_mesh: Option<(String, Arc<Mesh>, Arc<Mesh>)>,
+    /// CPU time of the last map frame, ms.
+    pub frame_ms: f32,
+    /// Whether the GPU path is used.
+    pub gpu: bool,
+    /// The map's screen rect in the last frame.
+    pub rect: Option<Rect>,
+}
+
+fn c32(c: [u8; 4]) -> Color32 {
+    Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3])
+}
+
+/// Colour of member `i` of a body.
+pub fn member_color(i: usize) -> [u8; 4] {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Observer colour.
+pub const OBSERVER: [u8; 4] = [150, 150, 150, 255];
+
+impl MapView {
+    /// Picks what is under lon/lat `ll`.
+    pub fn pick(state: &AppState, ll: [f64; 2]) -> Option<Hit> {
+        let l = state.loaded.as_ref()?;
+        let rect = geo::Rect::new((ll[0], ll[1]), (ll[0], ll[1]));
+        let candidates = if ll[0] < -180.0 { vec![[ll[0] + 360.0, ll[1]], ll] } else { vec![ll] };
+        for p in candidates {
+            let c = geo::Coord { x: p[0], y: p[1] };
+            let rect = geo::Rect::new(c, c);
+            if state.jurisdiction_mode {
+                let lv = &l.study.hierarchy.levels.get(state.level)?.indexed;
+                for u in lv.candidates(rect) {
+                    if lv.chunks[u].contains(&lv.layer.units[u].geometry, c) {
+                        return Some(Hit::Unit(state.level, u));
+                    }
+                }
+            } else {
+                for (e, layer) in l.study.eco.iter().enumerate().rev() {
+                    if !state.eco_style.get(e).is_some_and(|s| s.visible) {
+                        continue;
+                    }
+                    // Smallest zone first, so a park on top of a watershed is pickable.
+                    let mut hits: Vec<usize> = layer
+                        .candidates(rect)
+                        .into_iter()
+                        .filter(|&z| layer.chunks[z].contains(&layer.layer.units[z].geometry, c))
+                        .collect();
+                    hits.sort_by(|a, b| layer.layer.units[*a].area_km2.total_cmp(&layer.layer.units[*b].area_km2));
+                    if let Some(&z) = hits.first() {
+                        return Some(Hit::Zone(e, z));
+                    }
+                }
+            }
+        }
+        let _ = rect;
+        None
+    }
+
+    /// Draws the map and handles its input.
+    pub fn ui(&mut self, ui: &mut egui::Ui, state: &mut AppState) {
+        let t0 = std::time::Instant::now();
+        let (rect, resp) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+        self.rect = Some(rect);
+        if let Some(b) = state.frame_request.take() {
+            self.camera.fit(rect, b);
+        }
+        ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(205, 222, 235)); // sea
+
+        // Input.
+        if resp.dragged() {
+            self.camera.pan(resp.drag_delta());
+        }
+        let (scroll, zoom, pointer) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta(), i.pointer.hover_pos()));
+        if resp.hovered() {
+            let at = pointer.unwrap_or(rect.center());
+            if scroll != 0.0 {
+                self.camera.zoom_at(rect, at, (scroll as f64 / 200.0).exp());
+            }
+            if zoom != 1.0 {
+                self.camera.zoom_at(rect, at, zoom as f64);
+            }
+        }
+        let typing = ui.ctx().egui_wants_keyboard_input();
+        if !typing {
+            ui.input(|i| {
+                if i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals) {
+                    self.camera.zoom_at(rect, rect.center(), 1.5);
+                }
+                if i.key_pressed(egui::Key::Minus) {
+                    self.camera.zoom_at(rect, rect.center(), 1.0 / 1.5);
+                }
+                let step = 60.0;
+                if i.key_down(egui::Key::ArrowLeft) {
+                    self.camera.pan(Vec2::new(step / 4.0, 0.0));
+                }
+                if i.key_down(egui::Key::ArrowRight) {
+                    self.camera.pan(Vec2::new(-step / 4.0, 0.0));
+                }
+                if i.key_down(egui::Key::ArrowUp) {
+                    self.camera.pan(Vec2::new(0.0, step / 4.0));
+                }
+                if i.key_down(egui::Key::ArrowDown) {
+                    self.camera.pan(Vec2::new(0.0, -step / 4.0));
+                }
+            });
+        }
+        self.cursor = resp.hover_pos().map(|p| self.camera.to_lonlat(rect, p));
+        self.hover = self.cursor.and_then(|ll| Self::pick(state, ll));
+        if resp.clicked() {
+            match self.hover {
+                Some(Hit::Zone(e, z)) => state.selection = Selection::Zone(e, z),
+                Some(Hit::Unit(l, u)) => state.select_unit(l, u),
+                None => state.selection = Selection::None,
+            }
+        }
+
+        let cmds = self.draw_cmds(state);
+        let kx = self.camera.kx();
+        if self.gpu {
+            ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(
+                rect,
+                MapCallback {
+                    cmds,
+                    center: self.camera.center,
+                    scale: [kx, self.camera.scale],
+                    size: [rect.width(), rect.height()],
+                },
+            ));
+        } else {
+            self.paint_cpu(ui, rect, &cmds);
+        }
+        self.overlays(ui, rect, state);
+        if let (Some(hit), Some(p)) = (self.hover, resp.hover_pos()) {
+            tooltip(ui, state, hit, p);
+        }
+        self.frame_ms = t0.elapsed().as_secs_f32() * 1000.0;
+    }
+
+    fn draw_cmds(&mut self, state: &AppState) -> Vec<DrawCmd> {
+        let Some(l) = &state.loaded else { return Vec::new() };
+        let sc = &l.scene;
+        let mut cmds = Vec::new();
+        let tint = |a: f32| [1.0, 1.0, 1.0, a];
+        if let Some(m) = &sc.land {
+            cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 0.0 });
+        }
+        if let Some(m) = &sc.land_lines {
+            cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 0.6 });
+        }
+        for (e, m) in sc.eco_fill.iter().enumerate() {
+            let st = state.eco_style.get(e).copied().unwrap_or_default();
+            if st.visible {
+                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity * 0.8), width: 0.0 });
+            }
+        }
+        // The selected zone's pieces, coloured by jurisdiction; or the selected unit and its partners.
+        let key = format!("{:?}/{}/{:?}", state.selection, state.level, state.project.params);
+        if self.selection_mesh.as_ref().is_none_or(|s| s.0 != key) {
+            self.selection_mesh = selection_meshes(state).map(|(f, o)| (key, f, o));
+        }
+        if let Some((_, fill, _)) = &self.selection_mesh {
+            cmds.push(DrawCmd { mesh: fill.clone(), tint: tint(0.9), width: 0.0 });
+        }
+        for (i, m) in sc.admin_lines.iter().enumerate().rev() {
+            let st = state.admin_style.get(i).copied().unwrap_or_default();
+            if st.visible {
+                let (_, w) = ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)];
+                let w = if i == state.level { w * 1.3 } else { w };
+                // Finer levels fade in as one zooms in, so they never grey out a national view.
+                let fade = if i == 0 { 1.0 } else { ((self.camera.scale - 8.0) / 40.0).clamp(0.12, 1.0) as f32 };
+                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity * fade), width: w });
+            }
+        }
+        for (e, m) in sc.eco_lines.iter().enumerate() {
+            let st = state.eco_style.get(e).copied().unwrap_or_default();
+            if st.visible {
+                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity), width: 1.0 });
+            }
+        }
+        if let Some((_, _, outline)) = &self.selection_mesh {
+            cmds.push(DrawCmd { mesh: outline.clone(), tint: tint(1.0), width: 3.0 });
+        }
+        match self.hover {
+            Some(h) => {
+                if self.hover_mesh.as_ref().is_none_or(|m| m.0 != h) {
+                    let g = match h {
+                        Hit::Zone(e, z) => &l.study.eco[e].layer.units[z].geometry,
+                        Hit::Unit(lv, u) => &l.study.hierarchy.levels[lv].indexed.layer.units[u].geometry,
+                    };
+                    self.hover_mesh = Some((h, outline_mesh(&[g], [255, 255, 255, 255])));
+                }
+                if let Some((_, m)) = &self.hover_mesh {
+                    cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 2.5 });
+                }
+            }
+            None => self.hover_mesh = None,
+        }
+        cmds
+    }
+
+    fn paint_cpu(&self, ui: &egui::Ui, rect: Rect, cmds: &[DrawCmd]) {
+        let painter = ui.painter_at(rect);
+        let cam = self.camera;
+        for c in cmds {
+            let tint = c.tint;
+            let col = |k: [u8; 4]| {
+                Color32::from_rgba_unmultiplied(
+                    (k[0] as f32 * tint[0]) as u8,
+                    (k[1] as f32 * tint[1]) as u8,
+                    (k[2] as f32 * tint[2]) as u8,
+                    (k[3] as f32 * tint[3]) as u8,
+                )
+            };
+            match &c.mesh.data {
+                MeshData::Fill(f) => {
+                    let m = egui::Mesh {
+                        vertices: f
+                            .vertices
+                            .iter()
+                            .map(|v| egui::epaint::Vertex {
+                                pos: cam.to_screen(rect, v.pos[0] as f64, v.pos[1] as f64),
+                                uv: egui::epaint::WHITE_UV,
+                                color: col(v.color),
+                            })
+                            .collect(),
+                        indices: f.indices.clone(),
+                        ..Default::default()
+                    };
+                    painter.add(egui::Shape::mesh(m));
+                }
+                MeshData::Lines(segs) => {
+                    let vis = rect.expand(10.0);
+                    for s in segs {
+                        let a = cam.to_screen(rect, s.a[0] as f64, s.a[1] as f64);
+                        let b = cam.to_screen(rect, s.b[0] as f64, s.b[1] as f64);
+                        if vis.contains(a) || vis.contains(b) {
+                            painter.line_segment([a, b], Stroke::new(c.width, col(s.color)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn overlays(&self, ui: &egui::Ui, rect: Rect, state: &AppState) {
+        let painter = ui.painter_at(rect);
+        let Some(l) = &state.loaded else {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "Loading…",
+                FontId::proportional(18.0),
+                Color32::DARK_GRAY,
+            );
+            return;
+        };
+        // Labels: zones first, then the viewed admin level; biggest first, never overlapping.
+        let mut placed: Vec<Rect> = Vec::new();
+        let mut budget = 160;
+        let font = FontId::proportional(11.5);
+        let label_set = |anchors: &[LabelAnchor], color: Color32, placed: &mut Vec<Rect>, budget: &mut i32| {
+            let mut order: Vec<&LabelAnchor> = anchors.iter().collect();
+            order.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            for a in order {
+                if *budget <= 0 {
+                    break;
+                }
+                let w_pt = a.extent[0] * self.camera.kx();
+                let h_pt = a.extent[1] * self.camera.scale;
+                let text_w = a.text.chars().count() as f64 * 6.2;
+                if w_pt < text_w * 0.9 || h_pt < 14.0 {
+                    continue;
+                }
+                let p = self.camera.to_screen(rect, a.at[0], a.at[1]);
+                if !rect.contains(p) {
+                    continue;
+                }
+                let r = Rect::from_center_size(p, Vec2::new(text_w as f32 + 4.0, 15.0));
+                if placed.iter().any(|q| q.intersects(r)) {
+                    continue;
+                }
+                placed.push(r);
+                *budget -= 1;
+                painter.text(
+                    p + Vec2::new(1.0, 1.0),
+                    Align2::CENTER_CENTER,
+                    &a.text,
+                    font.clone(),
+                    Color32::from_white_alpha(180),
+                );
+                painter.text(p, Align2::CENTER_CENTER, &a.text, font.clone(), color);
+            }
+        };
+        for (e, anchors) in l.scene.eco_labels.iter().enumerate() {
+            if state.eco_style.get(e).is_some_and(|s| s.visible) {
+                label_set(anchors, Color32::from_rgb(10, 60, 40), &mut placed, &mut budget);
+            }
+        }
+        if let Some(anchors) = l.scene.admin_labels.get(state.level)
+            && state.admin_style.get(state.level).is_some_and(|s| s.visible)
+        {
+            label_set(anchors, Color32::from_rgb(60, 60, 60), &mut placed, &mut budget);
+        }
+
+        // Legend (bottom left).
+        let level_name =
+            l.study.hierarchy.levels.get(state.level).map(|x| x.indexed.layer.name.clone()).unwrap_or_default();
+        let mut rows: Vec<(Color32, String, bool)> =
+            vec![(c32(NOT_CUT), format!("zone not cut across {level_name}"), true)];
+        for (c, t) in CUT_RAMP.iter().zip(CUT_RAMP_LABELS) {
+            rows.push((c32(*c), t.to_string(), true));
+        }
+        for (i, lv) in l.study.hierarchy.levels.iter().enumerate() {
+            let (c, _) = ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)];
+            rows.push((c32(c), format!("{} boundary", lv.indexed.layer.name), false));
+        }
+        if matches!(state.selection, Selection::Zone(..)) {
+            rows.push((c32(member_color(0)), "selected zone: members (by colour)".into(), true));
+            rows.push((c32(OBSERVER), "selected zone: observers".into(), true));
+        }
+        let h = rows.len() as f32 * 17.0 + 26.0;
+        let lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(250.0, h));
+        painter.rect_filled(lr, 4.0, Color32::from_white_alpha(225));
+        painter.text(
+            lr.min + Vec2::new(8.0, 6.0),
+            Align2::LEFT_TOP,
+            format!("Legend — cut at {:.0}%", state.project.params.threshold * 100.0),
+            FontId::proportional(12.5),
+            Color32::BLACK,
+        );
+        for (i, (c, t, filled)) in rows.iter().enumerate() {
+            let y = lr.min.y + 26.0 + i as f32 * 17.0;
+            let sw = Rect::from_min_size(Pos2::new(lr.min.x + 8.0, y), Vec2::new(18.0, 12.0));
+            if *filled {
+                painter.rect_filled(sw, 2.0, *c);
+            } else {
+                painter.line_segment([sw.left_center(), sw.right_center()], Stroke::new(2.0, *c));
+            }
+            painter.text(
+                Pos2::new(sw.max.x + 8.0, y + 6.0),
+                Align2::LEFT_CENTER,
+                t,
+                FontId::proportional(11.5),
+                Color32::BLACK,
+            );
+        }
+
+        // Scale bar (bottom right), true at the view centre.
+        let kpp = self.camera.km_per_point();
+        let km = nice_km(kpp * 150.0);
+        let px = (km / kpp) as f32;
+        let y = rect.max.y - 20.0;
+        let x1 = rect.max.x - 20.0;
+        let x0 = x1 - px;
+        let sr = Rect::from_min_max(Pos2::new(x0 - 8.0, y - 22.0), Pos2::new(x1 + 8.0, y + 8.0));
+        painter.rect_filled(sr, 3.0, Color32::from_white_alpha(210));
+        painter.line_segment([Pos2::new(x0, y), Pos2::new(x1, y)], Stroke::new(2.5, Color32::BLACK));
+        for x in [x0, x1] {
+            painter.line_segment([Pos2::new(x, y - 5.0), Pos2::new(x, y + 3.0)], Stroke::new(1.5, Color32::BLACK));
+        }
+        let label = if km >= 1.0 { format!("{km:.0} km") } else { format!("{:.0} m", km * 1000.0) };
+        painter.text(
+            Pos2::new((x0 + x1) / 2.0, y - 6.0),
+            Align2::CENTER_BOTTOM,
+            label,
+            FontId::proportional(11.5),
+            Color32::BLACK,
+        );
+    }
+}
+
+/// Fill (pieces coloured by jurisdiction) and outline meshes for the current selection.
+fn selection_meshes(state: &AppState) -> Option<(Arc<Mesh>, Arc<Mesh>)> {
+    let l = state.loaded.as_ref()?;
+    match state.selection {
+        Selection::None => None,
+        Selection::Zone(e, z) => {
+            let zone = &l.study.eco[e].layer.units[z];
+            let level = state.level;
+            let units = &l.study.hierarchy.levels.get(level)?.indexed.layer.units;
+            let la = l.analysis.get(e)?.get(z)?.get(level)?;
+            let members: Vec<usize> = la.significant(state.project.params.threshold).map(|p| p.unit).collect();
+            let parts: Vec<(geo::MultiPolygon<f64>, [u8; 4])> = l.study.overlay[e][z][level]
+                .pieces
+                .iter()
+                .map(|p| {
+                    let c = members.iter().position(|&m| m == p.unit).map_or(OBSERVER, member_color);
+                    (p.to_multipolygon(zone, &units[p.unit]), c)
+                })
+                .collect();
+            Some((highlight_mesh(&parts), outline_mesh(&[&zone.geometry], [0, 0, 0, 255])))
+        }
+        Selection::Unit(level, unit) => {
+            let lv = &l.study.hierarchy.levels.get(level)?.indexed.layer;
+            let view = state.jurisdiction()?;
+            let mut colors = vec![[0u8; 4]; lv.units.len()];
+            for (p, _) in &view.partners {
+                colors[*p] = [86, 180, 233, 150];
+            }
+            colors[unit] = [230, 159, 0, 220];
+            let fill = admin_highlight(&l.scene.admin_fill_template[level], &colors);
+            Some((fill, outline_mesh(&[&lv.units[unit].geometry], [0, 0, 0, 255])))
+        }
+    }
+}
+
+fn tooltip(ui: &egui::Ui, state: &AppState, hit: Hit, at: Pos2) {
+    let Some(l) = &state.loaded else { return };
+    let mut lines: Vec<String> = Vec::new();
+    match hit {
+        Hit::Zone(e, z) => {
+            let u = &l.study.eco[e].layer.units[z];
+            lines.push(format!("{} ({})", u.name, l.study.eco[e].layer.name));
+            lines.push(format!("{:.0} km²", u.area_km2));
+            if let Some(a) = l.analysis.get(e).and_then(|x| x.get(z)).and_then(|x| x.get(state.level)) {
+                let units = &l.study.hierarchy.levels[state.level].indexed.layer.units;
+                lines.push(if a.cut {
+                    format!("CUT across {} (n_eff {:.2})", a.parts.len(), a.effective_n)
+                } else {
+                    "not cut".into()
+                });
+                for p in a.parts.iter().take(5) {
+                    lines.push(format!("  {} {:.1}%", units[p.unit].name, p.share * 100.0));
+                }
+                if a.uncovered_share > 0.005 {
+                    lines.push(format!("  outside all: {:.1}%", a.uncovered_share * 100.0));
+                }
+            }
+        }
+        Hit::Unit(lv, u) => {
+            let unit = &l.study.hierarchy.levels[lv].indexed.layer.units[u];
+            lines.push(format!("{} ({})", unit.name, unit.id));
+            lines.push(format!("{:.0} km²", unit.area_km2));
+        }
+    }
+    let text = lines.join("\n");
+    let galley = ui.painter().layout_no_wrap(text, FontId::proportional(12.0), Color32::BLACK);
+    let r = Rect::from_min_size(at + Vec2::new(16.0, 16.0), galley.size() + Vec2::splat(12.0));
+    let p = ui.ctx().layer_painter(egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("map-tooltip")));
+    p.rect_filled(r, 4.0, Color32::from_white_alpha(240));
+    p.rect_stroke(r, 4.0, Stroke::new(1.0, Color32::GRAY), egui::StrokeKind::Inside);
+    p.galley(r.min + Vec2::splat(6.0), galley, Color32::BLACK);
+}

@@ -1,0 +1,284 @@
+//! The desktop app (feature `app`): an eframe/egui window over the library — it runs the
+//! engine on a worker thread and shows the analysis and the proposals; it holds no analysis
+//! logic of its own.
+//!
+//! - [`state`]: everything the app does except drawing (testable without a GPU);
+//! - [`map`], [`camera`], [`tessellate`], [`scene`], [`gpu`]: the map (wgpu + WGSL shaders);
+//! - [`panels`]: the side panels, the attribute table and the menus;
+//! - [`dialogs`], [`jobs`]: file and field-mapping dialogs, background work.
+
+pub mod camera;
+pub mod dialogs;
+pub mod gpu;
+pub mod jobs;
+pub mod map;
+pub mod panels;
+pub mod scene;
+pub mod state;
+pub mod tessellate;
+
+use dialogs::{FieldDialog, FileDialog, FilePurpose};
+use map::MapView;
+use state::{AppState, Export};
+
+/// Storage key of the last session.
+const SESSION_KEY: &str = "crossbound.session";
+
+/// What is restored at start.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Session {
+    project: crate::project::Project,
+    camera: camera::Camera,
+    level: usize,
+}
+
+/// Transient UI state.
+#[derive(Default)]
+pub struct UiState {
+    /// Show the attribute table.
+    pub show_table: bool,
+    /// Table: sort column and direction.
+    pub sort: (usize, bool),
+    /// Table: filter text.
+    pub filter: String,
+    /// Table shows units of the level instead of zones.
+    pub table_units: bool,
+    /// Open file dialog.
+    pub file: Option<FileDialog>,
+    /// Open field-mapping dialog.
+    pub fields: Option<FieldDialog>,
+    /// Help > About.
+    pub about: bool,
+    /// Keyboard shortcuts window.
+    pub keys: bool,
+    /// Request focus for the search box.
+    pub focus_search: bool,
+}
+
+/// The app.
+pub struct CrossboundApp {
+    /// Analysis and data.
+    pub state: AppState,
+    /// The map.
+    pub map: MapView,
+    /// Panels and dialogs.
+    pub ui: UiState,
+}
+
+impl CrossboundApp {
+    /// Creates the app: GPU resources when a wgpu device is there, the last session (or the US
+    /// demo) loading in the background.
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        let mut map = MapView::default();
+        if let Some(rs) = &cc.wgpu_render_state {
+            gpu::MapGpu::install(rs);
+            map.gpu = true;
+        }
+        let mut state = AppState::new();
+        let session: Option<Session> = cc.storage.and_then(|s| eframe::get_value(s, SESSION_KEY));
+        match session {
+            Some(s) if s.project.inputs.admin.iter().chain(&s.project.inputs.eco).all(|l| l.path.exists()) => {
+                map.camera = s.camera;
+                state.level = s.level;
+                state.load(&cc.egui_ctx, s.project);
+            }
+            _ => state.load_us_demo(&cc.egui_ctx),
+        }
+        CrossboundApp { state, map, ui: UiState::default() }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let sc = |m, k| KeyboardShortcut::new(m, k);
+        let (open, save, export, fit, fit_sel, juris, esc, find, help, table) = ctx.input_mut(|i| {
+            (
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::O)),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::S)),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::E)),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Num0)),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::Num9)),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::J)),
+                i.consume_key(Modifiers::NONE, Key::Escape),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::F)),
+                i.consume_key(Modifiers::NONE, Key::F1),
+                i.consume_shortcut(&sc(Modifiers::COMMAND, Key::T)),
+            )
+        });
+        if open {
+            self.open_file(FilePurpose::AddLayer);
+        }
+        if save {
+            self.save_file(Export::Project, "session.crossbound.json");
+        }
+        if export {
+            self.save_file(Export::Report, "report.json");
+        }
+        if fit {
+            self.state.frame_request = self.state.extent();
+        }
+        if fit_sel {
+            self.fit_selection();
+        }
+        if juris {
+            self.state.jurisdiction_mode = !self.state.jurisdiction_mode;
+        }
+        if esc {
+            self.state.selection = state::Selection::None;
+        }
+        if find {
+            self.ui.focus_search = true;
+        }
+        if help {
+            self.ui.keys = true;
+        }
+        if table {
+            self.ui.show_table = !self.ui.show_table;
+        }
+    }
+
+    /// Frames the current selection.
+    pub fn fit_selection(&mut self) {
+        let Some(l) = &self.state.loaded else { return };
+        let b = match self.state.selection {
+            state::Selection::Zone(e, z) => Some(l.study.eco[e].layer.units[z].bbox),
+            state::Selection::Unit(lv, u) => Some(l.study.hierarchy.levels[lv].indexed.layer.units[u].bbox),
+            state::Selection::None => None,
+        };
+        if let Some(b) = b {
+            self.state.frame_request = Some([b.min().x, b.min().y, b.max().x, b.max().y]);
+        }
+    }
+
+    /// Opens the file browser for `purpose`.
+    pub fn open_file(&mut self, purpose: FilePurpose) {
+        let dir = crate::study::data_dir();
+        let exts = match purpose {
+            FilePurpose::AddLayer => vec!["geojson", "json"],
+            _ => vec!["json"],
+        };
+        self.ui.file = Some(FileDialog::new(purpose, &dir, "", exts));
+    }
+
+    /// Opens the save dialog for an export.
+    pub fn save_file(&mut self, what: Export, name: &str) {
+        let dir = std::env::current_dir().unwrap_or_default();
+        self.ui.file = Some(FileDialog::new(FilePurpose::Save(what), &dir, name, vec![]));
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(d) = &mut self.ui.file
+            && let Some(r) = d.show(ctx)
+        {
+            let purpose = d.purpose;
+            self.ui.file = None;
+            if let Ok(path) = r {
+                match purpose {
+                    FilePurpose::AddLayer => self.ui.fields = Some(FieldDialog::new(ctx, path)),
+                    FilePurpose::OpenProject => self.state.open_project(ctx, &path),
+                    FilePurpose::Save(what) => self.state.export(what, &path),
+                }
+            }
+        }
+        if let Some(d) = &mut self.ui.fields
+            && let Some(r) = d.show(ctx)
+        {
+            self.ui.fields = None;
+            if let Ok((spec, as_admin)) = r {
+                self.state.add_layer(ctx, spec, as_admin);
+            }
+        }
+        // Files dropped on the window are added as zone layers through the field dialog.
+        let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
+        if let Some(p) = dropped.into_iter().next() {
+            self.ui.fields = Some(FieldDialog::new(ctx, p));
+        }
+        if self.ui.about {
+            egui::Window::new("About crossbound").open(&mut self.ui.about).default_size([560.0, 420.0]).show(
+                ctx,
+                |ui| {
+                    ui.heading(format!("crossbound {}", env!("CARGO_PKG_VERSION")));
+                    ui.label(
+                        "Which ecological zones are cut across jurisdictions, and who should govern them together.",
+                    );
+                    ui.label(
+                        "Areas on the WGS 84 ellipsoid; overlay exact (geo BooleanOps); PROJ for coordinate systems.",
+                    );
+                    ui.separator();
+                    ui.strong("Data provenance (data/README.md)");
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        ui.label(include_str!("../../data/README.md"));
+                    });
+                },
+            );
+        }
+        if self.ui.keys {
+            egui::Window::new("Keyboard shortcuts").open(&mut self.ui.keys).show(ctx, |ui| {
+                egui::Grid::new("keys").show(ui, |ui| {
+                    for (k, what) in [
+                        ("Ctrl+O", "add a layer"),
+                        ("Ctrl+S", "save the project"),
+                        ("Ctrl+E", "export the report (JSON)"),
+                        ("Ctrl+0", "fit to the layers"),
+                        ("Ctrl+9", "fit to the selection"),
+                        ("Ctrl+J", "jurisdiction mode on/off"),
+                        ("Ctrl+F", "search cut zones"),
+                        ("Ctrl+T", "attribute table"),
+                        ("+ / -, wheel, pinch", "zoom"),
+                        ("arrows, drag", "pan"),
+                        ("Esc", "clear the selection"),
+                        ("F1", "this list"),
+                    ] {
+                        ui.monospace(k);
+                        ui.label(what);
+                        ui.end_row();
+                    }
+                });
+            });
+        }
+    }
+}
+
+impl eframe::App for CrossboundApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.state.poll_job();
+        if self.state.job.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        self.shortcuts(&ctx);
+        panels::menu_bar(ui, self);
+        panels::status_bar(ui, self);
+        panels::left_panel(ui, self);
+        panels::right_panel(ui, self);
+        if self.ui.show_table {
+            panels::table_panel(ui, self);
+        }
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            self.map.ui(ui, &mut self.state);
+        });
+        if let Some(r) = self.map.rect {
+            self.state.view_extent = Some(self.map.camera.visible(r));
+        }
+        self.dialogs(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let s = Session { project: self.state.project.clone(), camera: self.map.camera, level: self.state.level };
+        eframe::set_value(storage, SESSION_KEY, &s);
+    }
+}
+
+/// Opens the window (blocking until it is closed).
+pub fn run() -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("crossbound — cross-boundary ecological governance")
+            .with_inner_size([1400.0, 880.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native("crossbound", options, Box::new(|cc| Ok(Box::new(CrossboundApp::new(cc)))))
+        .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+}

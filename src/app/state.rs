@@ -1,0 +1,503 @@
+//! The app's state and everything it does that is not drawing: loading in the background,
+//! re-analysing on parameter changes (no new overlay), selections, the cut-zone list, the
+//! jurisdiction view, exports and project files. Tests drive it without a GPU.
+
+use super::jobs::Job;
+use super::scene::Scene;
+use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
+use crate::governance::{Body, GovParams, JurisdictionView, jurisdiction_view, propose};
+use crate::model::{Layer, LayerSpec};
+use crate::progress::Progress;
+use crate::project::Project;
+use crate::report::{Report, build_report};
+use crate::study::{Inputs, Study, StudyError, data_dir};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What the user has selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Nothing.
+    None,
+    /// A zone: (eco layer, zone).
+    Zone(usize, usize),
+    /// An admin unit: (level, unit) — jurisdiction mode.
+    Unit(usize, usize),
+}
+
+/// Per-layer display settings.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LayerStyle {
+    /// Drawn at all.
+    pub visible: bool,
+    /// 0..1.
+    pub opacity: f32,
+}
+
+impl Default for LayerStyle {
+    fn default() -> Self {
+        LayerStyle { visible: true, opacity: 0.85 }
+    }
+}
+
+/// A loaded study with what is derived from it.
+pub struct Loaded {
+    /// Geometry stages, computed once.
+    pub study: Arc<Study>,
+    /// Analysis for the current parameters: `[eco][zone][level]`.
+    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    /// Proposed bodies for the current parameters.
+    pub bodies: Vec<Body>,
+    /// Meshes and labels.
+    pub scene: Scene,
+}
+
+/// Result of a load job.
+pub type LoadResult = Result<(Arc<Study>, Scene), String>;
+
+/// The whole app state.
+pub struct AppState {
+    /// Layers and parameters (saved in project files and between sessions).
+    pub project: Project,
+    /// The admin level the analysis panels show.
+    pub level: usize,
+    /// Display settings: admin levels then eco layers.
+    pub admin_style: Vec<LayerStyle>,
+    /// Display settings of eco layers.
+    pub eco_style: Vec<LayerStyle>,
+    /// The loaded study, if any.
+    pub loaded: Option<Loaded>,
+    /// The running load job.
+    pub job: Option<Job<LoadResult>>,
+    /// Current selection.
+    pub selection: Selection,
+    /// Jurisdiction mode: clicks pick admin units instead of zones.
+    pub jurisdiction_mode: bool,
+    /// Search text of the cut-zone list.
+    pub search: String,
+    /// Messages for the user (errors, confirmations), newest last.
+    pub messages: Vec<(bool, String)>,
+    /// Set when the map should frame something on the next frame: lon/lat box.
+    pub frame_request: Option<[f64; 4]>,
+    /// Background land layer (bundled Natural Earth countries).
+    pub land: Option<Arc<Layer>>,
+    /// Inputs of the running load job (become the project's on success).
+    pending: Option<Inputs>,
+    /// The lon/lat box the map shows (for image exports).
+    pub view_extent: Option<[f64; 4]>,
+}
+
+impl AppState {
+    /// An empty state with default parameters and the US demo as project.
+    pub fn new() -> Self {
+        AppState {
+            project: Project::new(Inputs::us_demo(&data_dir())),
+            level: 0,
+            admin_style: Vec::new(),
+            eco_style: Vec::new(),
+            loaded: None,
+            job: None,
+            selection: Selection::None,
+            jurisdiction_mode: false,
+            search: String::new(),
+            messages: Vec::new(),
+            frame_request: None,
+            land: None,
+            pending: None,
+            view_extent: None,
+        }
+    }
+
+    /// Starts loading `project` in the background; what is loaded stays until it succeeds.
+    pub fn load(&mut self, ctx: &egui::Context, project: Project) {
+        if let Some(j) = &self.job {
+            j.progress.cancel.cancel();
+        }
+        let inputs = project.inputs.clone();
+        self.project.params = project.params;
+        self.project.governance = project.governance;
+        let pending_inputs = inputs.clone();
+        let land = self.land.clone();
+        let label = format!("Loading {} layer(s)", inputs.admin.len() + inputs.eco.len());
+        self.job = Some(Job::spawn(label, ctx, move |p| {
+            let land = land.or_else(|| {
+                crate::io::load_layer(&LayerSpec::new(data_dir().join("world/countries.geojson"))).ok().map(Arc::new)
+            });
+            match Study::build(&inputs, p) {
+                Ok(study) => {
+                    p.update("triangulating", 0, 1);
+                    let scene = Scene::build(&study, land.as_deref());
+                    Ok((Arc::new(study), scene))
+                }
+                Err(StudyError::Cancelled(_)) => Err("cancelled".to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        }));
+        self.pending = Some(pending_inputs);
+    }
+
+    /// Loads the bundled US demo.
+    pub fn load_us_demo(&mut self, ctx: &egui::Context) {
+        self.load(ctx, Project::new(Inputs::us_demo(&data_dir())));
+    }
+
+    /// Loads the bundled world demo.
+    pub fn load_world_demo(&mut self, ctx: &egui::Context) {
+        self.load(ctx, Project::new(Inputs::world_demo(&data_dir())));
+    }
+
+    /// Takes a finished job's result. Returns true when something new was loaded.
+    pub fn poll_job(&mut self) -> bool {
+        let Some(job) = &mut self.job else { return false };
+        let Some(result) = job.poll() else { return false };
+        self.finish(result)
+    }
+
+    /// Blocks until the running job is done (tests).
+    pub fn wait_for_job(&mut self) -> bool {
+        let Some(job) = &mut self.job else { return false };
+        let Some(result) = job.wait() else { return false };
+        self.finish(result)
+    }
+
+    fn finish(&mut self, result: LoadResult) -> bool {
+        self.job = None;
+        let inputs = self.pending.take();
+        match result {
+            Ok((study, scene)) => {
+                if let Some(inputs) = inputs {
+                    self.project.inputs = inputs;
+                }
+                self.admin_style = vec![LayerStyle::default(); study.hierarchy.levels.len()];
+                self.eco_style = vec![LayerStyle::default(); study.eco.len()];
+                self.level = self.level.min(study.hierarchy.levels.len().saturating_sub(1));
+                self.selection = Selection::None;
+                let (s, e, n) = (study.hierarchy.levels.len(), study.eco.len(), study.warnings.len());
+                self.loaded = Some(Loaded { study, analysis: Vec::new(), bodies: Vec::new(), scene });
+                self.reanalyse();
+                self.frame_request = self.extent();
+                self.messages
+                    .push((false, format!("Loaded {s} admin level(s) and {e} zone layer(s); {n} warning(s).")));
+                true
+            }
+            Err(e) => {
+                self.messages.push((true, format!("Could not load: {e}. What was loaded before is kept.")));
+                false
+            }
+        }
+    }
+
+    /// Re-derives the analysis and the bodies for the current parameters (no new overlay) and
+    /// recolours the zones.
+    pub fn reanalyse(&mut self) {
+        let params = self.project.params;
+        let gov = self.project.governance;
+        let level = self.level;
+        let Some(l) = &mut self.loaded else { return };
+        l.analysis = l.study.analyse(&params);
+        l.bodies = propose(&l.study, &l.analysis, &params, &gov);
+        for e in 0..l.analysis.len() {
+            l.scene.recolor_zones(e, &l.analysis[e], level);
+        }
+    }
+
+    /// Re-derives only the analysis and colours (the fast path for live sliders, < 1 ms on the
+    /// demos); bodies follow with [`AppState::refresh_bodies`].
+    pub fn reanalyse_fast(&mut self) {
+        let params = self.project.params;
+        let level = self.level;
+        let Some(l) = &mut self.loaded else { return };
+        l.analysis = l.study.analyse(&params);
+        for e in 0..l.analysis.len() {
+            l.scene.recolor_zones(e, &l.analysis[e], level);
+        }
+    }
+
+    /// Recomputes the bodies for the current parameters.
+    pub fn refresh_bodies(&mut self) {
+        let (params, gov) = (self.project.params, self.project.governance);
+        if let Some(l) = &mut self.loaded {
+            l.bodies = propose(&l.study, &l.analysis, &params, &gov);
+        }
+    }
+
+    /// Sets the viewed admin level and recolours.
+    pub fn set_level(&mut self, level: usize) {
+        self.level = level;
+        self.reanalyse_fast();
+    }
+
+    /// Number of zones cut at the viewed level.
+    pub fn cut_count(&self) -> usize {
+        self.loaded
+            .as_ref()
+            .map_or(0, |l| l.analysis.iter().flatten().filter(|z| z.get(self.level).is_some_and(|a| a.cut)).count())
+    }
+
+    /// Cut zones at the viewed level, most severe first (more jurisdictions over the threshold,
+    /// then a more even split), filtered by the search text: (eco, zone).
+    pub fn cut_zones(&self) -> Vec<(usize, usize)> {
+        let Some(l) = &self.loaded else { return Vec::new() };
+        let q = self.search.to_lowercase();
+        let t = self.project.params.threshold;
+        let mut v: Vec<(usize, usize, usize, f64)> = Vec::new();
+        for (e, zs) in l.analysis.iter().enumerate() {
+            for (z, levels) in zs.iter().enumerate() {
+                let Some(a) = levels.get(self.level) else { continue };
+                if !a.cut {
+                    continue;
+                }
+                let unit = &l.study.eco[e].layer.units[z];
+                if !q.is_empty() && !unit.name.to_lowercase().contains(&q) && !unit.id.to_lowercase().contains(&q) {
+                    continue;
+                }
+                let n = a.parts.iter().filter(|p| p.share >= t - SHARE_EPS).count();
+                v.push((e, z, n, 1.0 - a.largest_share));
+            }
+        }
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.total_cmp(&a.3)));
+        v.into_iter().map(|(e, z, _, _)| (e, z)).collect()
+    }
+
+    /// Finds a zone by name or id (first match).
+    pub fn find_zone(&self, name: &str) -> Option<(usize, usize)> {
+        let l = self.loaded.as_ref()?;
+        l.study.eco.iter().enumerate().find_map(|(e, layer)| {
+            layer.layer.units.iter().position(|u| u.name == name || u.id == name).map(|z| (e, z))
+        })
+    }
+
+    /// Selects a zone and asks the map to frame it.
+    pub fn select_zone(&mut self, e: usize, z: usize) {
+        self.selection = Selection::Zone(e, z);
+        if let Some(l) = &self.loaded {
+            let b = l.study.eco[e].layer.units[z].bbox;
+            self.frame_request = Some([b.min().x, b.min().y, b.max().x, b.max().y]);
+        }
+    }
+
+    /// Selects an admin unit (jurisdiction mode).
+    pub fn select_unit(&mut self, level: usize, unit: usize) {
+        self.selection = Selection::Unit(level, unit);
+    }
+
+    /// The body proposed for zone (e, z) at the viewed level, if any.
+    pub fn body_of_zone(&self, e: usize, z: usize) -> Option<usize> {
+        let l = self.loaded.as_ref()?;
+        l.bodies.iter().position(|b| b.eco == e && b.level == self.level && b.zones.contains(&z))
+    }
+
+    /// The jurisdiction view of the selected unit.
+    pub fn jurisdiction(&self) -> Option<JurisdictionView> {
+        let Selection::Unit(level, unit) = self.selection else { return None };
+        let l = self.loaded.as_ref()?;
+        Some(jurisdiction_view(&l.study, &l.analysis, &l.bodies, level, unit))
+    }
+
+    /// The report for the current parameters.
+    pub fn report(&self) -> Option<Report> {
+        let l = self.loaded.as_ref()?;
+        Some(build_report(&l.study, &l.analysis, &l.bodies, &self.project.params, &self.project.governance))
+    }
+
+    /// Lon/lat box of the loaded zones, leaving out far-flung small outliers (a watershed region
+    /// that includes Guam should not make the US demo start at a world view): the box of the
+    /// zones whose centres lie within the 2–98% area-weighted quantiles of all centres.
+    pub fn extent(&self) -> Option<[f64; 4]> {
+        let l = self.loaded.as_ref()?;
+        let mut boxes: Vec<([f64; 4], f64)> = Vec::new();
+        for e in &l.study.eco {
+            for u in &e.layer.units {
+                for p in &u.geometry.0 {
+                    let Some(r) = geo::BoundingRect::bounding_rect(p) else { continue };
+                    let shift = super::tessellate::display_shift(&u.geometry);
+                    let (x0, x1) = (shift(r.min().x), shift(r.max().x));
+                    boxes.push((
+                        [x0.min(x1), r.min().y, x0.max(x1), r.max().y],
+                        crate::geometry::area::polygon_area_km2(p),
+                    ));
+                }
+            }
+        }
+        if boxes.is_empty() {
+            return None;
+        }
+        let total: f64 = boxes.iter().map(|b| b.1).sum();
+        let quantiles = |coord: &dyn Fn(&[f64; 4]) -> f64| {
+            let mut v: Vec<(f64, f64)> = boxes.iter().map(|(b, a)| (coord(b), *a)).collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (mut acc, mut lo, mut hi) = (0.0, v[0].0, v[v.len() - 1].0);
+            let mut lo_set = false;
+            for (x, a) in &v {
+                acc += a;
+                if !lo_set && acc >= 0.02 * total {
+                    lo = *x;
+                    lo_set = true;
+                }
+                if acc >= 0.98 * total {
+                    hi = *x;
+                    break;
+                }
+            }
+            (lo, hi)
+        };
+        let (x0, x1) = quantiles(&|b| (b[0] + b[2]) / 2.0);
+        let (y0, y1) = quantiles(&|b| (b[1] + b[3]) / 2.0);
+        let mut out = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for (b, _) in &boxes {
+            let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+            if cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1 {
+                out = [out[0].min(b[0]), out[1].min(b[1]), out[2].max(b[2]), out[3].max(b[3])];
+            }
+        }
+        out[0].is_finite().then_some(out)
+    }
+
+    /// Parameters changed: applies them (analysis now, bodies too).
+    pub fn set_params(&mut self, params: Params, gov: GovParams) {
+        self.project.params = params;
+        self.project.governance = gov;
+        self.reanalyse();
+    }
+
+    /// Writes an export and reports it in the messages.
+    pub fn export(&mut self, what: Export, path: &Path) {
+        let r = self.try_export(what, path);
+        match r {
+            Ok(()) => self.messages.push((false, format!("Wrote {}", path.display()))),
+            Err(e) => self.messages.push((true, format!("Could not write {}: {e}", path.display()))),
+        }
+    }
+
+    fn try_export(&self, what: Export, path: &Path) -> Result<(), String> {
+        let l = self.loaded.as_ref().ok_or("nothing loaded")?;
+        let report = self.report().ok_or("nothing loaded")?;
+        let io = |e: std::io::Error| e.to_string();
+        match what {
+            Export::Report => crate::export::write_report_json(path, &report).map_err(io),
+            Export::Csv => crate::export::write_parts_csv(path, &report).map_err(io),
+            Export::ZonesGeojson => crate::export::write_zones_geojson(path, &l.study, &report).map_err(io),
+            Export::BodiesGeojson => {
+                crate::export::write_bodies_geojson(path, &l.study, &l.bodies, &report.bodies).map_err(io)
+            }
+            Export::Brief(b) => {
+                let body = l.bodies.get(b).ok_or("no such body")?;
+                let html = crate::brief::brief_html(&l.study, body, &report.bodies[b]);
+                crate::io::write_atomic(path, html.as_bytes()).map_err(io)
+            }
+            Export::Project => self.project.save(path).map_err(io),
+            Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
+        }
+    }
+
+    /// Renders the current view as a PNG (the same colours as the map, software-rendered).
+    pub fn map_png(&self, w: u32, h: u32) -> Vec<u8> {
+        use crate::render::{Canvas, View};
+        let mut c = Canvas::new(w, h, [205, 222, 235, 255]);
+        let Some(l) = &self.loaded else { return c.to_png() };
+        let b = self.view_extent.or_else(|| self.extent()).unwrap_or([-180.0, -60.0, 180.0, 80.0]);
+        let view = View::fit(geo::Rect::new((b[0], b[1]), (b[2], b[3])), w, h);
+        let window = geo::Rect::new((b[0], b[1]), (b[2], b[3]));
+        if let Some(land) = &self.land {
+            for u in &land.units {
+                c.fill(&u.geometry, &view, super::scene::LAND);
+            }
+        }
+        for (e, layer) in l.study.eco.iter().enumerate() {
+            if !self.eco_style.get(e).is_some_and(|s| s.visible) {
+                continue;
+            }
+            for z in layer.candidates(window) {
+                let mut col = l.analysis[e][z].get(self.level).map_or(super::scene::NOT_CUT, super::scene::zone_color);
+                col[3] = 200;
+                c.fill(&layer.layer.units[z].geometry, &view, col);
+            }
+        }
+        for (i, lv) in l.study.hierarchy.levels.iter().enumerate().rev() {
+            if !self.admin_style.get(i).is_some_and(|s| s.visible) {
+                continue;
+            }
+            let (col, width) = super::scene::ADMIN_LINE[i.min(2)];
+            for u in lv.indexed.candidates(window) {
+                c.stroke(&lv.indexed.layer.units[u].geometry, &view, col, width as f64);
+            }
+        }
+        for layer in &l.study.eco {
+            for z in layer.candidates(window) {
+                c.stroke(&layer.layer.units[z].geometry, &view, super::scene::ZONE_LINE, 1.0);
+            }
+        }
+        c.to_png()
+    }
+
+    /// Adds a layer (admin level appended as the finest, or an eco layer) and reloads.
+    pub fn add_layer(&mut self, ctx: &egui::Context, spec: LayerSpec, as_admin: bool) {
+        let mut p = self.project.clone();
+        if as_admin {
+            p.inputs.admin.push(spec);
+        } else {
+            p.inputs.eco.push(spec);
+        }
+        self.load(ctx, p);
+    }
+
+    /// Removes a layer and reloads (refuses to remove the last admin or eco layer).
+    pub fn remove_layer(&mut self, ctx: &egui::Context, admin: bool, index: usize) {
+        let mut p = self.project.clone();
+        let list = if admin { &mut p.inputs.admin } else { &mut p.inputs.eco };
+        if list.len() <= 1 {
+            self.messages.push((true, "At least one admin level and one zone layer are needed.".into()));
+            return;
+        }
+        list.remove(index);
+        self.load(ctx, p);
+    }
+
+    /// Moves admin level `index` one step coarser (up) and reloads.
+    pub fn move_level_up(&mut self, ctx: &egui::Context, index: usize) {
+        if index == 0 {
+            return;
+        }
+        let mut p = self.project.clone();
+        p.inputs.admin.swap(index - 1, index);
+        self.load(ctx, p);
+    }
+
+    /// Opens a project file.
+    pub fn open_project(&mut self, ctx: &egui::Context, path: &Path) {
+        match Project::load(path) {
+            Ok(p) => self.load(ctx, p),
+            Err(e) => self.messages.push((true, e)),
+        }
+    }
+
+    /// A default output path in the working directory.
+    pub fn default_path(name: &str) -> PathBuf {
+        std::env::current_dir().unwrap_or_default().join(name)
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// The JSON report.
+    Report,
+    /// Parts as CSV.
+    Csv,
+    /// Zones GeoJSON.
+    ZonesGeojson,
+    /// Bodies GeoJSON.
+    BodiesGeojson,
+    /// The brief of a body (index).
+    Brief(usize),
+    /// The project file.
+    Project,
+    /// The map at the current view, as PNG.
+    MapPng,
+}

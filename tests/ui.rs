@@ -1,0 +1,138 @@
+//! UI tests of the desktop app with egui_kittest: the real app state and panels, driven like a
+//! user would, without a window. One test renders through wgpu (Mesa's lavapipe here) and checks
+//! the map's pixels.
+#![cfg(feature = "app")]
+
+use crossbound::app::CrossboundApp;
+use crossbound::app::state::Selection;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+fn harness() -> Harness<'static, CrossboundApp> {
+    let mut h =
+        Harness::builder().with_size([1400.0, 900.0]).with_max_steps(20).build_eframe(|cc| CrossboundApp::new(cc));
+    assert!(h.state_mut().state.wait_for_job(), "demo loads: {:?}", h.state().state.messages);
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn demo_loads_and_lists_known_cut_watersheds() {
+    let h = harness();
+    let l = h.state().state.loaded.as_ref().unwrap();
+    assert_eq!(l.study.hierarchy.levels.len(), 2);
+    assert_eq!(l.study.eco.len(), 2);
+    // The cut-zone list shows watersheds known to cross state lines.
+    h.get_by_label_contains("Missouri Region");
+    h.get_by_label_contains("Upper Colorado Region");
+    h.get_by_label_contains("Yellowstone NP");
+    assert!(h.query_by_label_contains("Cut zones at states level").is_some());
+}
+
+#[test]
+fn selecting_a_cut_zone_shows_its_body() {
+    let mut h = harness();
+    // Type into the search box of the cut-zone list, then click the entry.
+    h.state_mut().state.search = "yellowstone".into();
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label_contains(" jurisdictions, largest").count(), 1, "the search filters the list");
+    h.get_by_label_contains("Yellowstone NP —").click();
+    h.run_steps(3);
+    let (e, z) = h.state().state.find_zone("YELL").unwrap();
+    assert_eq!(h.state().state.selection, Selection::Zone(e, z));
+    h.get_by_label("Proposed body");
+    h.get_by_label_contains("Body nps_parks/states/YELL");
+    // Each member appears in the share table and in the members table.
+    assert_eq!(h.get_all_by_label("Wyoming").count(), 2);
+    assert_eq!(h.get_all_by_label("Montana").count(), 2);
+    h.get_by_label_contains("Idaho (1.6%)");
+    h.get_by_label_contains("Chair: Wyoming first");
+}
+
+#[test]
+fn moving_the_threshold_slider_changes_the_cut_count() {
+    let mut h = harness();
+    let before = h.state().state.cut_count();
+    // Drive the real slider with the keyboard: focus it, then step it up.
+    h.get_all_by_label("cut threshold").next().unwrap().focus();
+    h.run_steps(2);
+    for _ in 0..20 {
+        h.key_press(egui::Key::ArrowRight);
+        h.run_steps(1);
+    }
+    let t = h.state().state.project.params.threshold;
+    assert!(t > 0.05, "threshold moved: {t}");
+    let after = h.state().state.cut_count();
+    assert!(after < before, "cut count {before} -> {after} at threshold {t}");
+    // Re-thresholding uses the kept pieces: the study is the same object.
+    let study_before = std::sync::Arc::as_ptr(&h.state().state.loaded.as_ref().unwrap().study);
+    h.state_mut().state.reanalyse_fast();
+    assert_eq!(study_before, std::sync::Arc::as_ptr(&h.state().state.loaded.as_ref().unwrap().study));
+}
+
+#[test]
+fn jurisdiction_mode_lists_partners_and_neighbours() {
+    let mut h = harness();
+    let wy = {
+        let l = h.state().state.loaded.as_ref().unwrap();
+        l.study.hierarchy.levels[0].indexed.layer.units.iter().position(|u| u.name == "Wyoming").unwrap()
+    };
+    h.state_mut().state.jurisdiction_mode = true;
+    h.state_mut().state.select_unit(0, wy);
+    h.run_steps(3);
+    h.get_by_label_contains("Partners (");
+    h.get_by_label_contains("Montana (");
+    h.get_by_label_contains("Neighbours (shared border)");
+    h.get_by_label_contains("nps_parks/states/YELL — member");
+}
+
+#[test]
+fn malformed_file_shows_an_error_and_keeps_the_layers() {
+    let mut h = harness();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.geojson");
+    std::fs::write(&bad, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\"").unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().state.add_layer(&ctx, crossbound::model::LayerSpec::new(&bad), false);
+    assert!(!h.state_mut().state.wait_for_job());
+    h.run_steps(2);
+    h.get_by_label_contains("Could not load");
+    h.get_by_label_contains("broken.geojson");
+    let l = h.state().state.loaded.as_ref().unwrap();
+    assert_eq!(l.study.eco.len(), 2, "the loaded layers are kept");
+    assert_eq!(h.state().state.project.inputs.eco.len(), 2);
+}
+
+#[test]
+fn map_renders_on_the_gpu() {
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .with_max_steps(20)
+        .wgpu()
+        .build_eframe(|cc| CrossboundApp::new(cc));
+    assert!(h.state().map.gpu, "the wgpu path is used");
+    assert!(h.state_mut().state.wait_for_job());
+    h.run_steps(3);
+    let img = h.render().expect("wgpu renders");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_map.png");
+    img.save(&out).unwrap();
+    // The map area (between the side panels) shows the analysis colours: count pixels near
+    // each cut-ramp colour and the sea colour.
+    let near = |p: &image::Rgba<u8>, c: [u8; 3], tol: i32| (0..3).all(|i| (p.0[i] as i32 - c[i] as i32).abs() <= tol);
+    let (w, hgt) = img.dimensions();
+    let mut ramp = 0;
+    let mut sea = 0;
+    for y in (hgt / 5..hgt * 4 / 5).step_by(2) {
+        for x in (w * 3 / 10..w * 7 / 10).step_by(2) {
+            let p = img.get_pixel(x, y);
+            if crossbound::app::scene::CUT_RAMP.iter().any(|c| near(p, [c[0], c[1], c[2]], 60)) {
+                ramp += 1;
+            }
+            if near(p, [205, 222, 235], 6) {
+                sea += 1;
+            }
+        }
+    }
+    assert!(ramp > 1000, "cut zones drawn ({ramp} pixels); see {}", out.display());
+    assert!(sea > 100, "sea background drawn ({sea} pixels)");
+}
