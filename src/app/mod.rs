@@ -53,6 +53,9 @@ pub struct UiState {
     pub keys: bool,
     /// Request focus for the search box.
     pub focus_search: bool,
+    /// `CROSSBOUND_SCREENSHOT`: save the window as PNG once loaded, then close (for docs and
+    /// headless checks under Xvfb). (path, frames to wait, requested)
+    pub screenshot: Option<(std::path::PathBuf, u32, bool)>,
 }
 
 /// The app.
@@ -84,7 +87,51 @@ impl CrossboundApp {
             }
             _ => state.load_us_demo(&cc.egui_ctx),
         }
-        CrossboundApp { state, map, ui: UiState::default() }
+        let mut ui = UiState::default();
+        if let Some(p) = std::env::var_os("CROSSBOUND_SCREENSHOT") {
+            ui.screenshot = Some((p.into(), 30, false));
+        }
+        CrossboundApp { state, map, ui }
+    }
+
+    /// The screenshot mode: once loaded, optionally select a zone (`CROSSBOUND_SELECT`), wait a
+    /// few frames, save the window as PNG and close.
+    fn screenshot(&mut self, ctx: &egui::Context) {
+        let Some((path, wait, requested)) = &mut self.ui.screenshot else { return };
+        if self.state.loaded.is_none() || self.state.job.is_some() || *requested {
+            return;
+        }
+        if *wait == 30
+            && let Some(sel) = std::env::var("CROSSBOUND_SELECT").ok().and_then(|n| self.state.find_zone(&n))
+        {
+            self.state.select_zone(sel.0, sel.1);
+        }
+        if *wait > 0 {
+            *wait -= 1;
+            ctx.request_repaint();
+            return;
+        }
+        *requested = true;
+        let path = path.clone();
+        let c = ctx.clone();
+        ctx.request_screenshot(move |img| {
+            let mut out = Vec::new();
+            {
+                let mut enc = png::Encoder::new(&mut out, img.size[0] as u32, img.size[1] as u32);
+                enc.set_color(png::ColorType::Rgba);
+                enc.set_depth(png::BitDepth::Eight);
+                if let Ok(mut w) = enc.write_header() {
+                    let _ = w.write_image_data(img.as_raw());
+                }
+            }
+            match crate::io::write_atomic(&path, &out) {
+                Ok(()) => eprintln!("crossbound: screenshot saved to {}", path.display()),
+                Err(e) => eprintln!("crossbound: could not save the screenshot: {e}"),
+            }
+            c.send_viewport_cmd(egui::ViewportCommand::Close);
+            c.request_repaint();
+        });
+        ctx.request_repaint();
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
@@ -262,6 +309,7 @@ impl eframe::App for CrossboundApp {
             self.state.view_extent = Some(self.map.camera.visible(r));
         }
         self.dialogs(&ctx);
+        self.screenshot(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

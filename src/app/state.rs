@@ -267,12 +267,13 @@ impl AppState {
         })
     }
 
-    /// Selects a zone and asks the map to frame it.
+    /// Selects a zone and asks the map to frame it (with some of its surroundings).
     pub fn select_zone(&mut self, e: usize, z: usize) {
         self.selection = Selection::Zone(e, z);
         if let Some(l) = &self.loaded {
             let b = l.study.eco[e].layer.units[z].bbox;
-            self.frame_request = Some([b.min().x, b.min().y, b.max().x, b.max().y]);
+            let (dx, dy) = (b.width() * 0.6, b.height() * 0.6);
+            self.frame_request = Some([b.min().x - dx, b.min().y - dy, b.max().x + dx, b.max().y + dy]);
         }
     }
 
