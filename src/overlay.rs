@@ -32,6 +32,9 @@ pub enum PieceGeometry {
     WholeUnit,
     /// Anything else: the exact intersection.
     Part(MultiPolygon<f64>),
+    /// The exact intersection of a large pair, whose area was summed tile by tile; its polygon
+    /// is built when asked for (maps, briefs), not during the overlay.
+    Deferred,
 }
 
 /// The part of one zone that lies in one admin unit.
@@ -52,6 +55,10 @@ impl Piece {
             PieceGeometry::WholeZone => zone.geometry.clone(),
             PieceGeometry::WholeUnit => unit.geometry.clone(),
             PieceGeometry::Part(mp) => mp.clone(),
+            PieceGeometry::Deferred => match common_rect(zone.bbox, unit.bbox) {
+                Some(w) => clip_to_rect(&zone.geometry, w).intersection(&clip_to_rect(&unit.geometry, w)),
+                None => MultiPolygon::new(vec![]),
+            },
         }
     }
 }
@@ -115,6 +122,11 @@ pub fn overlay_pair(
         return Some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(MultiPolygon(polys)) });
     }
     stats.exact += 1;
+    let chunks = zone_chunks.count_in(window) + unit_chunks.count_in(window);
+    if chunks > TILE_ABOVE_CHUNKS {
+        let area = tiled_area(zone, zone_chunks, unit, unit_chunks, window, chunks);
+        return (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Deferred });
+    }
     let a = clip_to_rect(&zone.geometry, window);
     let b = clip_to_rect(&unit.geometry, window);
     if a.0.is_empty() || b.0.is_empty() {
@@ -123,6 +135,62 @@ pub fn overlay_pair(
     let inter = a.intersection(&b);
     let area = area_km2(&inter);
     (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(inter) })
+}
+
+/// Pairs with more edge chunks than this in their window are intersected by quadrants.
+const TILE_ABOVE_CHUNKS: usize = 48;
+
+/// Below this many vertices (both sides together) a quadrant is intersected directly.
+const QUAD_BASE_VERTICES: usize = 600;
+
+fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
+    mp.0.iter().map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()).sum()
+}
+
+/// The intersection area of a large pair by recursive quadrants of the pair's window: each
+/// side, already clipped to a quadrant, is clipped again to the four sub-quadrants; a
+/// sub-quadrant one side covers completely contributes the other side's clipped area, one that
+/// either side misses contributes nothing, and only small remainders go to the boolean engine.
+/// The sum equals one boolean operation over the whole window, with less input to the engine
+/// (clipping is linear, the boolean operation is not).
+pub fn tiled_area(zone: &Unit, _zone_chunks: &ChunkIndex, unit: &Unit, _unit_chunks: &ChunkIndex, window: Rect<f64>, _chunks: usize) -> f64 {
+    let a = clip_to_rect(&zone.geometry, window);
+    let b = clip_to_rect(&unit.geometry, window);
+    quad_area(&a, &b, window, 0)
+}
+
+fn quad_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, r: Rect<f64>, depth: u32) -> f64 {
+    if a.0.is_empty() || b.0.is_empty() {
+        return 0.0;
+    }
+    if depth >= 10 || vertex_count(a) + vertex_count(b) <= QUAD_BASE_VERTICES {
+        return area_km2(&a.intersection(b));
+    }
+    let c = r.center();
+    let quads = [
+        Rect::new(r.min(), c),
+        Rect::new((c.x, r.min().y), (r.max().x, c.y)),
+        Rect::new((r.min().x, c.y), (c.x, r.max().y)),
+        Rect::new(c, r.max()),
+    ];
+    let mut area = 0.0;
+    for q in quads {
+        let (aq, bq) = (clip_to_rect(a, q), clip_to_rect(b, q));
+        if aq.0.is_empty() || bq.0.is_empty() {
+            continue;
+        }
+        // Coverage is decided on planar (lon/lat) areas: cheap, and exact for this purpose.
+        let full = q.width() * q.height();
+        let planar = |m: &MultiPolygon<f64>| geo::Area::unsigned_area(m);
+        if planar(&aq) >= full * (1.0 - 1e-9) {
+            area += area_km2(&bq); // the zone covers the quadrant: the piece is the unit's part
+        } else if planar(&bq) >= full * (1.0 - 1e-9) {
+            area += area_km2(&aq);
+        } else {
+            area += quad_area(&aq, &bq, q, depth + 1);
+        }
+    }
+    area
 }
 
 /// Overlays one zone with every unit of `admin`; pieces in ascending unit order.
@@ -236,6 +304,13 @@ mod tests {
         assert_eq!(pieces[0].len(), 1);
         assert!(matches!(pieces[2][0].geometry, PieceGeometry::WholeUnit));
         assert_eq!(stats.exact, 2);
+        // Deferred geometry is built on demand and has the piece's area.
+        for (z, zp) in pieces.iter().enumerate() {
+            for p in zp {
+                let g = p.to_multipolygon(&zones.layer.units[z], &admin.layer.units[p.unit]);
+                assert!((area_km2(&g) - p.area_km2).abs() < 1e-6 * p.area_km2);
+            }
+        }
         for (z, zp) in pieces.iter().enumerate() {
             for p in zp {
                 let direct = area_km2(&zones.layer.units[z].geometry.intersection(&admin.layer.units[p.unit].geometry));
@@ -247,6 +322,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn tiled_area_equals_one_boolean_operation() {
+        // Two wiggly polygons with many vertices (so the tiled path is taken), crossing.
+        let wiggle = |cx: f64, cy: f64, r: f64, n: usize, amp: f64, phase: f64| {
+            let pts: Vec<(f64, f64)> = (0..n)
+                .map(|i| {
+                    let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                    let rr = r * (1.0 + amp * (7.0 * t + phase).sin());
+                    (cx + rr * t.cos(), cy + rr * t.sin())
+                })
+                .collect();
+            MultiPolygon(vec![geo::Polygon::new(geo::LineString::from(pts), vec![])])
+        };
+        let zone = unit("z", wiggle(10.0, 45.0, 3.0, 3000, 0.2, 0.0));
+        let adm = unit("u", wiggle(12.0, 46.0, 2.5, 2500, 0.15, 1.0));
+        let (zc, uc) = (ChunkIndex::new(&zone.geometry), ChunkIndex::new(&adm.geometry));
+        let window = common_rect(zone.bbox, adm.bbox).unwrap();
+        let chunks = zc.count_in(window) + uc.count_in(window);
+        assert!(chunks > TILE_ABOVE_CHUNKS, "{chunks}");
+        let tiled = tiled_area(&zone, &zc, &adm, &uc, window, chunks);
+        let direct = area_km2(&zone.geometry.intersection(&adm.geometry));
+        assert!((tiled - direct).abs() < 1e-7 * direct, "tiled {tiled} direct {direct}");
+        let mut stats = PairStats::default();
+        let p = overlay_pair(&zone, &zc, 0, &adm, &uc, &mut stats).unwrap();
+        assert!(matches!(p.geometry, PieceGeometry::Deferred));
     }
 
     #[test]

@@ -185,13 +185,20 @@ impl Study {
         let mut timings = Timings::default();
 
         let t = Instant::now();
+        // All layers at once: one file's sequential JSON scan overlaps another's parallel work.
         let specs: Vec<&LayerSpec> = inputs.admin.iter().chain(&inputs.eco).collect();
+        let loaded: Vec<Result<crate::model::Layer, StudyError>> = specs
+            .par_iter()
+            .map(|s| {
+                if progress.is_cancelled() {
+                    return Err(StudyError::Cancelled(Cancelled));
+                }
+                load_layer_with_progress(s, progress).map_err(StudyError::from)
+            })
+            .collect();
         let mut layers = Vec::with_capacity(specs.len());
-        for s in specs {
-            if progress.is_cancelled() {
-                return Err(Cancelled.into());
-            }
-            let l = load_layer_with_progress(s, progress)?;
+        for l in loaded {
+            let l = l?; // the first failing layer, in the order given
             warnings.extend(l.warnings.iter().cloned());
             layers.push(l);
         }

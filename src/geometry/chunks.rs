@@ -185,6 +185,11 @@ impl ChunkIndex {
         out
     }
 
+    /// Number of chunk boxes meeting `window`.
+    pub fn count_in(&self, window: Rect<f64>) -> usize {
+        self.tree.locate_in_envelope_intersecting(&rect_env(window)).count()
+    }
+
     /// Number of chunks.
     pub fn len(&self) -> usize {
         self.tree.size()
