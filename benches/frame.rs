@@ -17,9 +17,13 @@ use std::time::Instant;
 
 fn main() {
     let dir = PathBuf::from(std::env::var("CROSSBOUND_BENCH_DATA").unwrap_or_else(|_| "../shared/data/bench".into()));
-    let files = ["world_countries_full.geojson", "world_provinces_full.geojson", "world_geography_regions_full.geojson"];
+    let files =
+        ["world_countries_full.geojson", "world_provinces_full.geojson", "world_geography_regions_full.geojson"];
     if files.iter().any(|f| !dir.join(f).exists()) {
-        eprintln!("frame bench skipped: put {files:?} in {} or set CROSSBOUND_BENCH_DATA (see BENCHMARKS.md)", dir.display());
+        eprintln!(
+            "frame bench skipped: put {files:?} in {} or set CROSSBOUND_BENCH_DATA (see BENCHMARKS.md)",
+            dir.display()
+        );
         return;
     }
     let project = Project::new(Inputs {
@@ -40,13 +44,24 @@ fn main() {
     let mut frames = Vec::new();
     let mut map_ms = Vec::new();
     h.event(egui::Event::PointerMoved(centre));
-    h.event(egui::Event::PointerButton { pos: centre, button: egui::PointerButton::Primary, pressed: true, modifiers: Default::default() });
+    h.event(egui::Event::PointerButton {
+        pos: centre,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
     for i in 0..240 {
         let phase = i as f32 / 240.0 * std::f32::consts::TAU;
         let p = centre + egui::vec2(200.0 * phase.cos(), 120.0 * phase.sin());
         h.event(egui::Event::PointerMoved(p));
         if i % 40 == 20 {
-            h.event(egui::Event::MouseWheel { unit: egui::MouseWheelUnit::Point, delta: egui::vec2(0.0, if i < 120 { 120.0 } else { -120.0 }), phase: egui::TouchPhase::Move, source: egui::MouseWheelSource::Wheel, modifiers: Default::default() });
+            h.event(egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(0.0, if i < 120 { 120.0 } else { -120.0 }),
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+                modifiers: Default::default(),
+            });
         }
         let t = Instant::now();
         h.step();
@@ -61,7 +76,8 @@ fn main() {
     let (m, p95, max) = stats(&mut frames);
     let (mm, mp95, mmax) = stats(&mut map_ms);
     let l = h.state().state.loaded.as_ref().unwrap();
-    let verts: usize = l.study.hierarchy.levels.iter().map(|x| x.indexed.layer.vertex_count()).sum::<usize>() + l.study.eco.iter().map(|e| e.layer.vertex_count()).sum::<usize>();
+    let verts: usize = l.study.hierarchy.levels.iter().map(|x| x.indexed.layer.vertex_count()).sum::<usize>()
+        + l.study.eco.iter().map(|e| e.layer.vertex_count()).sum::<usize>();
     println!("loaded {verts} vertices (admin + zones) in {load_s:.1} s (study + triangulation, background thread)");
     println!("frame CPU time while panning/zooming, 240 frames: mean {m:.2} ms, p95 {p95:.2} ms, max {max:.2} ms");
     println!("  of which the map widget: mean {mm:.2} ms, p95 {mp95:.2} ms, max {mmax:.2} ms");

@@ -153,7 +153,14 @@ fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
 /// either side misses contributes nothing, and only small remainders go to the boolean engine.
 /// The sum equals one boolean operation over the whole window, with less input to the engine
 /// (clipping is linear, the boolean operation is not).
-pub fn tiled_area(zone: &Unit, _zone_chunks: &ChunkIndex, unit: &Unit, _unit_chunks: &ChunkIndex, window: Rect<f64>, _chunks: usize) -> f64 {
+pub fn tiled_area(
+    zone: &Unit,
+    _zone_chunks: &ChunkIndex,
+    unit: &Unit,
+    _unit_chunks: &ChunkIndex,
+    window: Rect<f64>,
+    _chunks: usize,
+) -> f64 {
     let a = clip_to_rect(&zone.geometry, window);
     let b = clip_to_rect(&unit.geometry, window);
     quad_area(&a, &b, window, 0)

@@ -136,3 +136,30 @@ fn map_renders_on_the_gpu() {
     assert!(ramp > 1000, "cut zones drawn ({ramp} pixels); see {}", out.display());
     assert!(sea > 100, "sea background drawn ({sea} pixels)");
 }
+
+#[test]
+fn attribute_table_selects_and_exports() {
+    let mut h = harness();
+    h.state_mut().ui.show_table = true;
+    h.state_mut().state.table_filter = "colorado".into();
+    h.run_steps(3);
+    // Only the two Colorado regions (and no parks) pass the filter.
+    let (_, rows) = h.state().state.table(false);
+    assert_eq!(rows.len(), 2, "{:?}", rows.iter().map(|r| r.cells[2].clone()).collect::<Vec<_>>());
+    // Clicking a row selects the zone (the table cell holds the bare name).
+    h.get_by_label("Upper Colorado Region").click();
+    h.run_steps(3);
+    let (e, z) = h.state().state.find_zone("14").unwrap();
+    assert_eq!(h.state().state.selection, crossbound::app::state::Selection::Zone(e, z));
+    // Exported as shown.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("table.csv");
+    h.state_mut().state.export(crossbound::app::state::Export::Table(false), &out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("layer,id,name,area_km2,cut,parts"), "{text}");
+    assert_eq!(text.lines().count(), 3);
+    // And the map image export writes a PNG.
+    let png = dir.path().join("map.png");
+    h.state_mut().state.export(crossbound::app::state::Export::MapPng, &png);
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+}

@@ -40,6 +40,11 @@ pub struct MapView {
     pub rect: Option<Rect>,
 }
 
+/// A tint that turns white boundary meshes into `c`, with `opacity`.
+fn color_tint(c: [u8; 4], opacity: f32) -> [f32; 4] {
+    [c[0] as f32 / 255.0, c[1] as f32 / 255.0, c[2] as f32 / 255.0, c[3] as f32 / 255.0 * opacity]
+}
+
 fn c32(c: [u8; 4]) -> Color32 {
     Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3])
 }
@@ -202,13 +207,13 @@ impl MapView {
                 let w = if i == state.level { w * 1.3 } else { w };
                 // Finer levels fade in as one zooms in, so they never grey out a national view.
                 let fade = if i == 0 { 1.0 } else { ((self.camera.scale - 8.0) / 40.0).clamp(0.12, 1.0) as f32 };
-                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity * fade), width: w });
+                cmds.push(DrawCmd { mesh: m.clone(), tint: color_tint(st.color, st.opacity * fade), width: w });
             }
         }
         for (e, m) in sc.eco_lines.iter().enumerate() {
             let st = state.eco_style.get(e).copied().unwrap_or_default();
             if st.visible {
-                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity), width: 1.0 });
+                cmds.push(DrawCmd { mesh: m.clone(), tint: color_tint(st.color, st.opacity), width: 1.0 });
             }
         }
         if let Some((_, _, outline)) = &self.selection_mesh {
@@ -345,8 +350,12 @@ impl MapView {
             rows.push((c32(*c), t.to_string(), true));
         }
         for (i, lv) in l.study.hierarchy.levels.iter().enumerate() {
-            let (c, _) = ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)];
+            let c = state.admin_style.get(i).map_or(ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)].0, |s| s.color);
             rows.push((c32(c), format!("{} boundary", lv.indexed.layer.name), false));
+        }
+        for (e, layer) in l.study.eco.iter().enumerate() {
+            let c = state.eco_style.get(e).map_or(super::scene::ZONE_LINE, |s| s.color);
+            rows.push((c32(c), format!("{} outline", layer.layer.name), false));
         }
         if matches!(state.selection, Selection::Zone(..)) {
             rows.push((c32(member_color(0)), "selected zone: members (by colour)".into(), true));

@@ -37,10 +37,6 @@ struct Session {
 pub struct UiState {
     /// Show the attribute table.
     pub show_table: bool,
-    /// Table: sort column and direction.
-    pub sort: (usize, bool),
-    /// Table: filter text.
-    pub filter: String,
     /// Table shows units of the level instead of zones.
     pub table_units: bool,
     /// Open file dialog.

@@ -157,7 +157,11 @@ fn layers_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 action = Some((true, i, "remove"));
             }
         });
-        ui.add(egui::Slider::new(&mut app.state.admin_style[i].opacity, 0.0..=1.0).text("opacity"));
+        ui.horizontal(|ui| {
+            ui.color_edit_button_srgba_unmultiplied(&mut app.state.admin_style[i].color)
+                .on_hover_text("Boundary colour");
+            ui.add(egui::Slider::new(&mut app.state.admin_style[i].opacity, 0.0..=1.0).text("opacity"));
+        });
     }
     ui.label(RichText::new("Ecological zones").strong());
     for (i, (name, n, crs)) in eco.iter().enumerate() {
@@ -168,7 +172,10 @@ fn layers_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 action = Some((false, i, "remove"));
             }
         });
-        ui.add(egui::Slider::new(&mut app.state.eco_style[i].opacity, 0.0..=1.0).text("opacity"));
+        ui.horizontal(|ui| {
+            ui.color_edit_button_srgba_unmultiplied(&mut app.state.eco_style[i].color).on_hover_text("Outline colour");
+            ui.add(egui::Slider::new(&mut app.state.eco_style[i].opacity, 0.0..=1.0).text("opacity"));
+        });
     }
     if ui.button("+ Add layer…").clicked() {
         app.open_file(FilePurpose::AddLayer);
@@ -416,105 +423,26 @@ fn jurisdiction_details(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     }
 }
 
-/// The attribute table of zones (or of the units of the viewed level).
+/// The attribute table of zones (or of the units of the viewed level), sortable by any column,
+/// filterable, in step with the map selection, exportable as CSV.
 pub fn table_panel(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     use egui_extras::{Column, TableBuilder};
     egui::Panel::bottom("table").resizable(true).default_size(240.0).show(ui, |ui| {
-        let Some(l) = &app.state.loaded else { return };
+        if app.state.loaded.is_none() {
+            return;
+        }
         ui.horizontal(|ui| {
             ui.strong("Attribute table");
             ui.radio_value(&mut app.ui.table_units, false, "zones");
             ui.radio_value(&mut app.ui.table_units, true, "units of the level");
-            ui.add(egui::TextEdit::singleline(&mut app.ui.filter).hint_text("filter…").desired_width(160.0));
+            ui.add(egui::TextEdit::singleline(&mut app.state.table_filter).hint_text("filter…").desired_width(160.0));
             if ui.button("Export CSV…").clicked() {
-                app.ui.file = Some(super::dialogs::FileDialog::new(
-                    FilePurpose::Save(Export::Csv),
-                    &std::env::current_dir().unwrap_or_default(),
-                    "shares.csv",
-                    vec![],
-                ));
+                app.save_file(Export::Table(app.ui.table_units), "table.csv");
             }
         });
-        let level = app.state.level;
-        let q = app.ui.filter.to_lowercase();
-        // Rows: (selection, cells as text, sort keys as numbers where numeric).
-        let mut rows: Vec<(Selection, Vec<String>, Vec<f64>)> = Vec::new();
-        let header: Vec<&str>;
-        if app.ui.table_units {
-            header = vec!["id", "name", "area km²", "shared zones", "bodies"];
-            let lv = &l.study.hierarchy.levels[level].indexed.layer;
-            for (u, unit) in lv.units.iter().enumerate() {
-                if !q.is_empty() && !unit.name.to_lowercase().contains(&q) && !unit.id.to_lowercase().contains(&q) {
-                    continue;
-                }
-                let shared = l
-                    .analysis
-                    .iter()
-                    .flatten()
-                    .filter(|zs| zs[level].parts.iter().any(|p| p.unit == u) && zs[level].parts.len() > 1)
-                    .count();
-                let bodies =
-                    l.bodies.iter().filter(|b| b.level == level && b.members.iter().any(|m| m.unit == u)).count();
-                rows.push((
-                    Selection::Unit(level, u),
-                    vec![
-                        unit.id.clone(),
-                        unit.name.clone(),
-                        format!("{:.0}", unit.area_km2),
-                        shared.to_string(),
-                        bodies.to_string(),
-                    ],
-                    vec![f64::NAN, f64::NAN, unit.area_km2, shared as f64, bodies as f64],
-                ));
-            }
-        } else {
-            header =
-                vec!["layer", "id", "name", "area km²", "cut", "parts", "largest", "n_eff", "outside", "border km"];
-            for (e, zs) in l.analysis.iter().enumerate() {
-                for (z, levels) in zs.iter().enumerate() {
-                    let zone = &l.study.eco[e].layer.units[z];
-                    if !q.is_empty() && !zone.name.to_lowercase().contains(&q) && !zone.id.to_lowercase().contains(&q) {
-                        continue;
-                    }
-                    let a = &levels[level];
-                    rows.push((
-                        Selection::Zone(e, z),
-                        vec![
-                            l.study.eco[e].layer.name.clone(),
-                            zone.id.clone(),
-                            zone.name.clone(),
-                            format!("{:.0}", zone.area_km2),
-                            if a.cut { "yes".into() } else { "".into() },
-                            a.parts.len().to_string(),
-                            pct(a.largest_share),
-                            format!("{:.2}", a.effective_n),
-                            pct(a.uncovered_share),
-                            format!("{:.0}", a.border_km),
-                        ],
-                        vec![
-                            f64::NAN,
-                            f64::NAN,
-                            f64::NAN,
-                            zone.area_km2,
-                            a.cut as u8 as f64,
-                            a.parts.len() as f64,
-                            a.largest_share,
-                            a.effective_n,
-                            a.uncovered_share,
-                            a.border_km,
-                        ],
-                    ));
-                }
-            }
-        }
-        let (sc, asc) = app.ui.sort;
-        let sc = sc.min(header.len() - 1);
-        rows.sort_by(|a, b| {
-            let o = if a.2[sc].is_nan() { a.1[sc].cmp(&b.1[sc]) } else { a.2[sc].total_cmp(&b.2[sc]) };
-            if asc { o } else { o.reverse() }
-        });
+        let (header, rows) = app.state.table(app.ui.table_units);
         let mut clicked = None;
-        let mut sort = app.ui.sort;
+        let mut sort = app.state.table_sort;
         TableBuilder::new(ui)
             .striped(true)
             .sense(egui::Sense::click())
@@ -532,18 +460,19 @@ pub fn table_panel(ui: &mut egui::Ui, app: &mut CrossboundApp) {
             .body(|body| {
                 body.rows(18.0, rows.len(), |mut row| {
                     let r = &rows[row.index()];
-                    row.set_selected(r.0 == app.state.selection);
-                    for c in &r.1 {
+                    row.set_selected(r.selection == app.state.selection);
+                    for c in &r.cells {
                         row.col(|ui| {
-                            ui.label(c);
+                            // Not selectable text, so a click on it selects the row.
+                            ui.add(egui::Label::new(c).selectable(false));
                         });
                     }
                     if row.response().clicked() {
-                        clicked = Some(r.0);
+                        clicked = Some(r.selection);
                     }
                 });
             });
-        app.ui.sort = sort;
+        app.state.table_sort = sort;
         match clicked {
             Some(Selection::Zone(e, z)) => app.state.select_zone(e, z),
             Some(s @ Selection::Unit(..)) => {

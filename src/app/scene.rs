@@ -93,6 +93,9 @@ pub struct Scene {
     pub eco_labels: Vec<Vec<LabelAnchor>>,
 }
 
+/// Base colour of boundary meshes: the layer style's colour is applied as a tint.
+pub const WHITE: [u8; 4] = [255, 255, 255, 255];
+
 /// Zone outline colour.
 pub const ZONE_LINE: [u8; 4] = [20, 70, 50, 230];
 
@@ -110,8 +113,8 @@ impl Scene {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let (c, _) = ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)];
-                Mesh::new(MeshData::Lines(line_mesh(l.indexed.layer.units.iter().map(|u| &u.geometry), c)))
+                let _ = i; // colour comes from the layer style (tint), so one mesh serves any colour
+                Mesh::new(MeshData::Lines(line_mesh(l.indexed.layer.units.iter().map(|u| &u.geometry), WHITE)))
             })
             .collect();
         let admin_fill_template = study

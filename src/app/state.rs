@@ -32,11 +32,13 @@ pub struct LayerStyle {
     pub visible: bool,
     /// 0..1.
     pub opacity: f32,
+    /// Boundary colour (RGBA).
+    pub color: [u8; 4],
 }
 
 impl Default for LayerStyle {
     fn default() -> Self {
-        LayerStyle { visible: true, opacity: 0.85 }
+        LayerStyle { visible: true, opacity: 0.85, color: super::scene::ZONE_LINE }
     }
 }
 
@@ -85,6 +87,21 @@ pub struct AppState {
     pending: Option<Inputs>,
     /// The lon/lat box the map shows (for image exports).
     pub view_extent: Option<[f64; 4]>,
+    /// Attribute table filter text.
+    pub table_filter: String,
+    /// Attribute table sort: column and ascending.
+    pub table_sort: (usize, bool),
+}
+
+/// One row of the attribute table.
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    /// What selecting the row selects.
+    pub selection: Selection,
+    /// Cell texts.
+    pub cells: Vec<String>,
+    /// Numeric sort keys (NaN: sort by text).
+    pub keys: Vec<f64>,
 }
 
 impl AppState {
@@ -105,6 +122,8 @@ impl AppState {
             land: None,
             pending: None,
             view_extent: None,
+            table_filter: String::new(),
+            table_sort: (3, false),
         }
     }
 
@@ -168,7 +187,9 @@ impl AppState {
                 if let Some(inputs) = inputs {
                     self.project.inputs = inputs;
                 }
-                self.admin_style = vec![LayerStyle::default(); study.hierarchy.levels.len()];
+                self.admin_style = (0..study.hierarchy.levels.len())
+                    .map(|i| LayerStyle { color: super::scene::ADMIN_LINE[i.min(2)].0, ..LayerStyle::default() })
+                    .collect();
                 self.eco_style = vec![LayerStyle::default(); study.eco.len()];
                 self.level = self.level.min(study.hierarchy.levels.len().saturating_sub(1));
                 self.selection = Selection::None;
@@ -388,7 +409,114 @@ impl AppState {
             }
             Export::Project => self.project.save(path).map_err(io),
             Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
+            Export::Table(units) => {
+                let (header, rows) = self.table(units);
+                crate::io::atomic::write_atomic_with(path, |w| {
+                    let mut c = csv::Writer::from_writer(w);
+                    c.write_record(&header)?;
+                    for r in &rows {
+                        c.write_record(&r.cells)?;
+                    }
+                    c.flush()
+                })
+                .map_err(io)
+            }
         }
+    }
+
+    /// The attribute table: zones with their metrics at the viewed level, or the units of the
+    /// level; filtered by `table_filter`, sorted by `table_sort`.
+    pub fn table(&self, units: bool) -> (Vec<&'static str>, Vec<TableRow>) {
+        let Some(l) = &self.loaded else { return (Vec::new(), Vec::new()) };
+        let level = self.level;
+        let q = self.table_filter.to_lowercase();
+        let pct = |x: f64| format!("{:.2}", x * 100.0);
+        let mut rows = Vec::new();
+        let header: Vec<&'static str>;
+        if units {
+            header = vec!["id", "name", "area_km2", "shared_zones", "bodies"];
+            let lv = &l.study.hierarchy.levels[level].indexed.layer;
+            for (u, unit) in lv.units.iter().enumerate() {
+                if !q.is_empty() && !unit.name.to_lowercase().contains(&q) && !unit.id.to_lowercase().contains(&q) {
+                    continue;
+                }
+                let shared = l
+                    .analysis
+                    .iter()
+                    .flatten()
+                    .filter(|zs| zs[level].parts.len() > 1 && zs[level].parts.iter().any(|p| p.unit == u))
+                    .count();
+                let bodies =
+                    l.bodies.iter().filter(|b| b.level == level && b.members.iter().any(|m| m.unit == u)).count();
+                rows.push(TableRow {
+                    selection: Selection::Unit(level, u),
+                    cells: vec![
+                        unit.id.clone(),
+                        unit.name.clone(),
+                        format!("{:.1}", unit.area_km2),
+                        shared.to_string(),
+                        bodies.to_string(),
+                    ],
+                    keys: vec![f64::NAN, f64::NAN, unit.area_km2, shared as f64, bodies as f64],
+                });
+            }
+        } else {
+            header = vec![
+                "layer",
+                "id",
+                "name",
+                "area_km2",
+                "cut",
+                "parts",
+                "largest_share_pct",
+                "effective_n",
+                "uncovered_pct",
+                "border_km",
+            ];
+            for (e, zs) in l.analysis.iter().enumerate() {
+                for (z, levels) in zs.iter().enumerate() {
+                    let zone = &l.study.eco[e].layer.units[z];
+                    if !q.is_empty() && !zone.name.to_lowercase().contains(&q) && !zone.id.to_lowercase().contains(&q) {
+                        continue;
+                    }
+                    let a = &levels[level];
+                    rows.push(TableRow {
+                        selection: Selection::Zone(e, z),
+                        cells: vec![
+                            l.study.eco[e].layer.name.clone(),
+                            zone.id.clone(),
+                            zone.name.clone(),
+                            format!("{:.1}", zone.area_km2),
+                            if a.cut { "yes".into() } else { "no".into() },
+                            a.parts.len().to_string(),
+                            pct(a.largest_share),
+                            format!("{:.3}", a.effective_n),
+                            pct(a.uncovered_share),
+                            format!("{:.1}", a.border_km),
+                        ],
+                        keys: vec![
+                            f64::NAN,
+                            f64::NAN,
+                            f64::NAN,
+                            zone.area_km2,
+                            a.cut as u8 as f64,
+                            a.parts.len() as f64,
+                            a.largest_share,
+                            a.effective_n,
+                            a.uncovered_share,
+                            a.border_km,
+                        ],
+                    });
+                }
+            }
+        }
+        let (sc, asc) = self.table_sort;
+        let sc = sc.min(header.len().saturating_sub(1));
+        rows.sort_by(|a, b| {
+            let o = if a.keys[sc].is_nan() { a.cells[sc].cmp(&b.cells[sc]) } else { a.keys[sc].total_cmp(&b.keys[sc]) };
+            if asc { o } else { o.reverse() }
+        });
+        (header, rows)
     }
 
     /// Renders the current view as a PNG (the same colours as the map, software-rendered).
@@ -499,6 +627,8 @@ pub enum Export {
     Brief(usize),
     /// The project file.
     Project,
+    /// The attribute table as shown (zones, or units of the viewed level when true).
+    Table(bool),
     /// The map at the current view, as PNG.
     MapPng,
 }
