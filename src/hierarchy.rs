@@ -175,22 +175,12 @@ impl Hierarchy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::area_km2;
     use crate::model::{FieldMapping, Layer, LayerSpec, Unit};
     use crate::progress::NoProgress;
-    use geo::{BoundingRect, MultiPolygon, wkt};
+    use geo::{MultiPolygon, wkt};
 
     fn u(id: &str, mp: MultiPolygon<f64>) -> Unit {
-        Unit {
-            id: id.into(),
-            name: id.into(),
-            bbox: mp.bounding_rect().unwrap(),
-            area_km2: area_km2(&mp),
-            geometry: mp,
-            parent_key: None,
-            population: None,
-            properties: Default::default(),
-        }
+        Unit::from_geometry(id, mp).unwrap()
     }
 
     fn layer(name: &str, units: Vec<Unit>) -> IndexedLayer {

@@ -28,6 +28,24 @@ pub struct Unit {
     pub properties: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Unit {
+    /// A unit with `id` as its name and no attributes; bbox and ellipsoidal area computed.
+    /// Returns `None` for an empty geometry.
+    pub fn from_geometry(id: &str, geometry: MultiPolygon<f64>) -> Option<Unit> {
+        use geo::BoundingRect;
+        Some(Unit {
+            id: id.into(),
+            name: id.into(),
+            bbox: geometry.bounding_rect()?,
+            area_km2: crate::geometry::area_km2(&geometry),
+            geometry,
+            parent_key: None,
+            population: None,
+            properties: Default::default(),
+        })
+    }
+}
+
 /// Which property holds what. `None` means "detect automatically" when loading, and "absent"
 /// once resolved.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -8,7 +8,9 @@
 //!    a point-in-polygon test per component decides, and the piece is a whole zone, a whole
 //!    unit, or a set of whole components (no boolean operation at all);
 //! 2. otherwise both sides are clipped to the common bounding box (Sutherland–Hodgman), and
-//!    only then intersected exactly with geo's `BooleanOps` (i_overlay, even-odd).
+//!    only then intersected exactly with geo's `BooleanOps` (i_overlay, even-odd); pairs with
+//!    many edges in that box are summed by recursive quadrants ([`quadrant_area`]) and keep no
+//!    polygon (it is rebuilt on demand for maps and briefs).
 //!
 //! Areas are ellipsoidal (see [`crate::geometry::area`]); the intersection is planar in lon/lat,
 //! consistently with how every area is computed, so the pieces of a zone never add up to more
@@ -32,7 +34,7 @@ pub enum PieceGeometry {
     WholeUnit,
     /// Anything else: the exact intersection.
     Part(MultiPolygon<f64>),
-    /// The exact intersection of a large pair, whose area was summed tile by tile; its polygon
+    /// The exact intersection of a large pair, whose area was summed by quadrants; its polygon
     /// is built when asked for (maps, briefs), not during the overlay.
     Deferred,
 }
@@ -124,7 +126,7 @@ pub fn overlay_pair(
     stats.exact += 1;
     let chunks = zone_chunks.count_in(window) + unit_chunks.count_in(window);
     if chunks > TILE_ABOVE_CHUNKS {
-        let area = tiled_area(zone, zone_chunks, unit, unit_chunks, window, chunks);
+        let area = quadrant_area(zone, unit, window);
         return (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Deferred });
     }
     let a = clip_to_rect(&zone.geometry, window);
@@ -137,7 +139,8 @@ pub fn overlay_pair(
     (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(inter) })
 }
 
-/// Pairs with more edge chunks than this in their window are intersected by quadrants.
+/// Pairs with more edge chunks than this in their window are intersected by quadrants
+/// ([`quadrant_area`]): their area only; the polygon is built on demand.
 const TILE_ABOVE_CHUNKS: usize = 48;
 
 /// Below this many vertices (both sides together) a quadrant is intersected directly.
@@ -153,14 +156,7 @@ fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
 /// either side misses contributes nothing, and only small remainders go to the boolean engine.
 /// The sum equals one boolean operation over the whole window, with less input to the engine
 /// (clipping is linear, the boolean operation is not).
-pub fn tiled_area(
-    zone: &Unit,
-    _zone_chunks: &ChunkIndex,
-    unit: &Unit,
-    _unit_chunks: &ChunkIndex,
-    window: Rect<f64>,
-    _chunks: usize,
-) -> f64 {
+pub fn quadrant_area(zone: &Unit, unit: &Unit, window: Rect<f64>) -> f64 {
     let a = clip_to_rect(&zone.geometry, window);
     let b = clip_to_rect(&unit.geometry, window);
     quad_area(&a, &b, window, 0)
@@ -264,19 +260,10 @@ pub fn overlay_layers(
 mod tests {
     use super::*;
     use crate::model::{FieldMapping, Layer, LayerSpec};
-    use geo::{BoundingRect, wkt};
+    use geo::wkt;
 
-    pub(crate) fn unit(id: &str, mp: MultiPolygon<f64>) -> Unit {
-        Unit {
-            id: id.into(),
-            name: id.into(),
-            bbox: mp.bounding_rect().unwrap(),
-            area_km2: area_km2(&mp),
-            geometry: mp,
-            parent_key: None,
-            population: None,
-            properties: Default::default(),
-        }
+    fn unit(id: &str, mp: MultiPolygon<f64>) -> Unit {
+        Unit::from_geometry(id, mp).unwrap()
     }
 
     fn layer(units: Vec<Unit>) -> IndexedLayer {
@@ -332,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn tiled_area_equals_one_boolean_operation() {
+    fn quadrant_area_equals_one_boolean_operation() {
         // Two wiggly polygons with many vertices (so the tiled path is taken), crossing.
         let wiggle = |cx: f64, cy: f64, r: f64, n: usize, amp: f64, phase: f64| {
             let pts: Vec<(f64, f64)> = (0..n)
@@ -350,7 +337,7 @@ mod tests {
         let window = common_rect(zone.bbox, adm.bbox).unwrap();
         let chunks = zc.count_in(window) + uc.count_in(window);
         assert!(chunks > TILE_ABOVE_CHUNKS, "{chunks}");
-        let tiled = tiled_area(&zone, &zc, &adm, &uc, window, chunks);
+        let tiled = quadrant_area(&zone, &adm, window);
         let direct = area_km2(&zone.geometry.intersection(&adm.geometry));
         assert!((tiled - direct).abs() < 1e-7 * direct, "tiled {tiled} direct {direct}");
         let mut stats = PairStats::default();

@@ -192,3 +192,25 @@ fn jurisdiction_and_brief() {
     let o = bin().args(&args).output().unwrap();
     assert!(!o.status.success() && stderr(&o).contains("no body \"nope\""));
 }
+
+#[test]
+fn project_file_from_the_app_runs_in_the_cli() {
+    use crossbound::model::LayerSpec;
+    use crossbound::project::Project;
+    use crossbound::study::Inputs;
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = Project::new(Inputs {
+        admin: vec![LayerSpec::parse(&format!("{},id=state_fips", data("us/states.geojson"))).unwrap()],
+        eco: vec![LayerSpec::new(data("us/nps_parks.geojson"))],
+    });
+    p.params.threshold = 0.2;
+    let f = dir.path().join("s.crossbound.json");
+    p.save(&f).unwrap();
+    let out = dir.path().join("r.json");
+    let o = run(&["analyze", "--project", f.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: crossbound::report::Report = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(r.params.threshold, 0.2);
+    // At 20%, Yellowstone (Montana holds 7%) is no longer cut.
+    assert!(!r.zones.iter().find(|z| z.id == "YELL").unwrap().levels[0].cut);
+}

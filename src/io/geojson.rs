@@ -200,6 +200,11 @@ fn parse_geometry(raw: &RawValue) -> Result<Geom, String> {
     }
 }
 
+/// The CRS named by a legacy `crs` member (`{"type":"name","properties":{"name":…}}`), normalised.
+fn declared_crs(doc: &RawDoc) -> Option<String> {
+    doc.crs.as_ref()?.get("properties")?.get("name")?.as_str().map(crs::normalize_name)
+}
+
 fn value_to_key(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
@@ -260,13 +265,7 @@ pub fn preview(path: &std::path::Path, rows: usize) -> Result<Preview, LoadError
         .map_err(|e| LoadError::Format { path: p.clone(), msg: format!("not UTF-8 text: {e}") })?;
     let doc: RawDoc = serde_json::from_str(text)
         .map_err(|e| LoadError::Format { path: p.clone(), msg: format!("not valid JSON: {e}") })?;
-    let declared_crs = doc
-        .crs
-        .as_ref()
-        .and_then(|c| c.get("properties"))
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-        .map(crs::normalize_name);
+    let declared_crs = declared_crs(&doc);
     let features: Vec<FeatureIn> = match doc.features {
         Some(fs) => fs
             .into_iter()
@@ -332,6 +331,7 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
         }
     })?;
 
+    let declared = declared_crs(&doc);
     // The features, whatever the top-level shape.
     let features: Vec<FeatureIn> = match doc.kind.as_deref() {
         Some("FeatureCollection") => {
@@ -391,13 +391,6 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
     }
 
     // CRS: override > legacy `crs` member > RFC 7946 lon/lat.
-    let declared = doc
-        .crs
-        .as_ref()
-        .and_then(|c| c.get("properties"))
-        .and_then(|p| p.get("name"))
-        .and_then(|n| n.as_str())
-        .map(crs::normalize_name);
     let crs_name = spec.crs.as_deref().map(crs::normalize_name).or(declared).unwrap_or_else(|| crs::LONLAT.to_string());
     let reproject = !crs::is_lonlat_wgs84(&crs_name);
     if reproject {
