@@ -55,7 +55,7 @@ pub struct Loaded {
 }
 
 /// Result of a load job.
-pub type LoadResult = Result<(Arc<Study>, Scene), String>;
+pub type LoadResult = Result<(Arc<Study>, Scene, Option<Arc<Layer>>), String>;
 
 /// The whole app state.
 pub struct AppState {
@@ -84,7 +84,7 @@ pub struct AppState {
     /// Background land layer (bundled Natural Earth countries).
     pub land: Option<Arc<Layer>>,
     /// Inputs of the running load job (become the project's on success).
-    pending: Option<Inputs>,
+    pending: Option<Project>,
     /// The lon/lat box the map shows (for image exports).
     pub view_extent: Option<[f64; 4]>,
     /// Attribute table filter text.
@@ -133,9 +133,6 @@ impl AppState {
             j.progress.cancel.cancel();
         }
         let inputs = project.inputs.clone();
-        self.project.params = project.params;
-        self.project.governance = project.governance;
-        let pending_inputs = inputs.clone();
         let land = self.land.clone();
         let label = format!("Loading {} layer(s)", inputs.admin.len() + inputs.eco.len());
         self.job = Some(Job::spawn(label, ctx, move |p| {
@@ -146,13 +143,13 @@ impl AppState {
                 Ok(study) => {
                     p.update("triangulating", 0, 1);
                     let scene = Scene::build(&study, land.as_deref());
-                    Ok((Arc::new(study), scene))
+                    Ok((Arc::new(study), scene, land))
                 }
                 Err(StudyError::Cancelled(_)) => Err("cancelled".to_string()),
                 Err(e) => Err(e.to_string()),
             }
         }));
-        self.pending = Some(pending_inputs);
+        self.pending = Some(project);
     }
 
     /// Loads the bundled US demo.
@@ -181,12 +178,14 @@ impl AppState {
 
     fn finish(&mut self, result: LoadResult) -> bool {
         self.job = None;
-        let inputs = self.pending.take();
+        let pending = self.pending.take();
         match result {
-            Ok((study, scene)) => {
-                if let Some(inputs) = inputs {
-                    self.project.inputs = inputs;
+            Ok((study, scene, land)) => {
+                // The project (layers and parameters) takes effect only once it has loaded.
+                if let Some(p) = pending {
+                    self.project = p;
                 }
+                self.land = land;
                 self.admin_style = (0..study.hierarchy.levels.len())
                     .map(|i| LayerStyle { color: super::scene::ADMIN_LINE[i.min(2)].0, ..LayerStyle::default() })
                     .collect();
