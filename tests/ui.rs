@@ -30,6 +30,14 @@ fn demo_loads_and_lists_known_cut_watersheds() {
 }
 
 #[test]
+fn load_warnings_are_readable_in_the_app() {
+    let mut h = harness();
+    h.get_by_label_contains("Warnings: ").click();
+    h.run_steps(3);
+    h.get_by_label_contains("null geometry skipped: \"51610\"");
+}
+
+#[test]
 fn selecting_a_cut_zone_shows_its_body() {
     let mut h = harness();
     // Type into the search box of the cut-zone list, then click the entry.

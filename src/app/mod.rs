@@ -47,6 +47,8 @@ pub struct UiState {
     pub about: bool,
     /// Keyboard shortcuts window.
     pub keys: bool,
+    /// Load warnings window.
+    pub warnings: bool,
     /// Request focus for the search box.
     pub focus_search: bool,
     /// `CROSSBOUND_SCREENSHOT`: save the window as PNG once loaded, then close (for docs and
@@ -252,6 +254,23 @@ impl CrossboundApp {
                     ui.strong("Data provenance (data/README.md)");
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         ui.label(include_str!("../../data/README.md"));
+                    });
+                },
+            );
+        }
+        if self.ui.warnings
+            && let Some(l) = &self.state.loaded
+        {
+            egui::Window::new("Warnings from loading").open(&mut self.ui.warnings).default_size([600.0, 300.0]).show(
+                ctx,
+                |ui| {
+                    if l.study.warnings.is_empty() {
+                        ui.label("None: every feature was used as read.");
+                    }
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        for w in &l.study.warnings {
+                            ui.label(format!("{}: {}", w.source, w.message));
+                        }
                     });
                 },
             );

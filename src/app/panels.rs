@@ -107,6 +107,14 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                     app.state.messages.pop();
                 }
             }
+            if let Some(l) = &app.state.loaded
+                && ui
+                    .small_button(format!("Warnings: {}", l.study.warnings.len()))
+                    .on_hover_text("Repairs and skips made while loading")
+                    .clicked()
+            {
+                app.ui.warnings = true;
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(c) = app.map.cursor {
                     let lon = if c[0] < -180.0 { c[0] + 360.0 } else { c[0] };
