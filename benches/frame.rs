@@ -16,6 +16,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
+    // `cargo test --all-targets` runs bench binaries too (without `--bench`): skip the work there.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("frame bench: run it with `cargo bench --bench frame`");
+        return;
+    }
     let dir = PathBuf::from(std::env::var("CROSSBOUND_BENCH_DATA").unwrap_or_else(|_| "../shared/data/bench".into()));
     let files =
         ["world_countries_full.geojson", "world_provinces_full.geojson", "world_geography_regions_full.geojson"];
