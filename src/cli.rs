@@ -34,6 +34,34 @@ pub enum Command {
     Brief(BriefArgs),
     /// Time load, index, overlay and areas on the demo and benchmark files.
     Bench(crate::bench::BenchArgs),
+    /// Open the desktop app on a project or a demo (without arguments: the last session).
+    App(AppArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AppArgs {
+    /// A project file to open.
+    #[arg(long, conflicts_with = "demo")]
+    pub project: Option<PathBuf>,
+    /// A bundled demo to open.
+    #[arg(long, value_enum)]
+    pub demo: Option<Demo>,
+}
+
+impl AppArgs {
+    /// The project to start with, if one was asked for.
+    pub fn initial_project(&self) -> Result<Option<Project>> {
+        if let Some(p) = &self.project {
+            return Project::load(p).map(Some).map_err(|e| anyhow!(e));
+        }
+        Ok(self.demo.map(|d| {
+            let dir = data_dir();
+            Project::new(match d {
+                Demo::Us => Inputs::us_demo(&dir),
+                Demo::World => Inputs::world_demo(&dir),
+            })
+        }))
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

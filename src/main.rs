@@ -13,7 +13,8 @@ fn main() -> ExitCode {
         Some(cli::Command::Jurisdiction(a)) => cli::jurisdiction(a),
         Some(cli::Command::Brief(a)) => cli::brief(a),
         Some(cli::Command::Bench(a)) => bench::run(a),
-        None => open_app(),
+        Some(cli::Command::App(a)) => a.initial_project().and_then(open_app),
+        None => open_app(None),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -27,12 +28,12 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "app")]
-fn open_app() -> anyhow::Result<()> {
-    crossbound::app::run()
+fn open_app(project: Option<crossbound::project::Project>) -> anyhow::Result<()> {
+    crossbound::app::run(project)
 }
 
 #[cfg(not(feature = "app"))]
-fn open_app() -> anyhow::Result<()> {
+fn open_app(_project: Option<crossbound::project::Project>) -> anyhow::Result<()> {
     use clap::CommandFactory;
     cli::Cli::command().print_help()?;
     eprintln!("\n(built without the desktop app: rebuild with the default `app` feature to open it)");

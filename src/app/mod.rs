@@ -70,6 +70,11 @@ impl CrossboundApp {
     /// Creates the app: GPU resources when a wgpu device is there, the last session (or the US
     /// demo) loading in the background.
     pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        Self::with_project(cc, None)
+    }
+
+    /// Like [`CrossboundApp::new`], starting with `project` instead of the last session.
+    pub fn with_project(cc: &eframe::CreationContext<'_>, project: Option<crate::project::Project>) -> Self {
         let mut map = MapView::default();
         if let Some(rs) = &cc.wgpu_render_state {
             gpu::MapGpu::install(rs);
@@ -77,8 +82,9 @@ impl CrossboundApp {
         }
         let mut state = AppState::new();
         let session: Option<Session> = cc.storage.and_then(|s| eframe::get_value(s, SESSION_KEY));
-        match session {
-            Some(s) if s.project.inputs.admin.iter().chain(&s.project.inputs.eco).all(|l| l.path.exists()) => {
+        match (project, session) {
+            (Some(p), _) => state.load(&cc.egui_ctx, p),
+            (None, Some(s)) if s.project.inputs.admin.iter().chain(&s.project.inputs.eco).all(|l| l.path.exists()) => {
                 map.camera = s.camera;
                 state.level = s.level;
                 state.load(&cc.egui_ctx, s.project);
@@ -333,8 +339,8 @@ impl eframe::App for CrossboundApp {
     }
 }
 
-/// Opens the window (blocking until it is closed).
-pub fn run() -> anyhow::Result<()> {
+/// Opens the window (blocking until it is closed), on `project` or else the last session.
+pub fn run(project: Option<crate::project::Project>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("crossbound — cross-boundary ecological governance")
@@ -342,6 +348,10 @@ pub fn run() -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
-    eframe::run_native("crossbound", options, Box::new(|cc| Ok(Box::new(CrossboundApp::new(cc)))))
-        .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
+    eframe::run_native(
+        "crossbound",
+        options,
+        Box::new(move |cc| Ok(Box::new(CrossboundApp::with_project(cc, project)))),
+    )
+    .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }
