@@ -323,6 +323,9 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
     let path = spec.path.display().to_string();
     let fmt_err = |msg: String| LoadError::Format { path: path.clone(), msg };
     let text = std::str::from_utf8(bytes).map_err(|e| fmt_err(format!("not UTF-8 text: {e}")))?;
+    if !text.trim_start().starts_with('{') {
+        return Err(fmt_err("not a GeoJSON object: the file does not start with '{'".into()));
+    }
     let doc: RawDoc = serde_json::from_str(text).map_err(|e| {
         if e.is_data() {
             fmt_err(format!("not a GeoJSON object: {e}"))
@@ -435,7 +438,8 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
     let mut skipped: HashMap<String, Vec<String>> = HashMap::new();
     let mut empty_after_repair = Vec::new();
     let mut repairs = RepairCounts::default();
-    let mut repaired_ids = Vec::new();
+    // Feature ids per kind of repair: unclosed, degenerate, antimeridian, polar, invalid.
+    let mut repaired_ids: [Vec<String>; 5] = Default::default();
     // Group by id, keeping first-appearance order.
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<(usize, MultiPolygon<f64>)>> = HashMap::new();
@@ -467,8 +471,17 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
                 None => null_ids.push(key),
             },
             Ok(Some((mp, counts))) => {
-                if !counts.is_clean() {
-                    repaired_ids.push(key.clone());
+                let per_kind = [
+                    counts.unclosed_rings,
+                    counts.degenerate_rings,
+                    counts.antimeridian_splits,
+                    counts.polar_rings,
+                    counts.invalid_repaired,
+                ];
+                for (ids, n) in repaired_ids.iter_mut().zip(per_kind) {
+                    if n > 0 {
+                        ids.push(key.clone());
+                    }
                 }
                 repairs.add(&counts);
                 if mp.0.is_empty() {
@@ -508,15 +521,21 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
             empty_after_repair.len(),
         );
     }
-    for (n, what) in [
+    for ((n, what), ids) in [
         (repairs.unclosed_rings, "unclosed ring(s) closed"),
         (repairs.degenerate_rings, "degenerate ring(s) (fewer than 3 distinct points) dropped"),
         (repairs.antimeridian_splits, "polygon(s) crossing the antimeridian split at ±180°"),
         (repairs.polar_rings, "ring(s) around a pole closed along the pole"),
-        (repairs.invalid_repaired, "invalid feature geometries (self-intersections, crossing rings) repaired"),
-    ] {
+        (
+            repairs.invalid_repaired,
+            "invalid feature geometries (self-intersections, crossing rings, misplaced holes) repaired",
+        ),
+    ]
+    .into_iter()
+    .zip(&repaired_ids)
+    {
         if n > 0 {
-            warn(format!("{n} {what}; features concerned: {}", describe_examples(&repaired_ids)), n);
+            warn(format!("{n} {what}; features concerned: {}", describe_examples(ids)), n);
         }
     }
     if groups.is_empty() {
@@ -740,6 +759,15 @@ mod tests {
         let text: Vec<&str> = l.warnings.iter().map(|w| w.message.as_str()).collect();
         assert!(text.iter().any(|m| m.contains("null geometry") && m.contains("\"b\"")), "{text:?}");
         assert!(text.iter().any(|m| m.contains("Point") && m.contains("\"c\"")), "{text:?}");
+        // Each repair names only the features it concerns.
+        let fc = r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"id":"open"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}},
+          {"type":"Feature","properties":{"id":"bow"},"geometry":{"type":"Polygon","coordinates":[[[5,5],[7,7],[7,5],[5,7],[5,5]]]}}]}"#;
+        let l = load_str(fc).unwrap();
+        let unclosed = l.warnings.iter().find(|w| w.message.contains("unclosed")).unwrap();
+        assert!(unclosed.message.contains("\"open\"") && !unclosed.message.contains("\"bow\""), "{}", unclosed.message);
+        let invalid = l.warnings.iter().find(|w| w.message.contains("invalid")).unwrap();
+        assert!(invalid.message.contains("\"bow\"") && !invalid.message.contains("\"open\""), "{}", invalid.message);
     }
 
     #[test]
