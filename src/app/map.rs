@@ -31,7 +31,11 @@ pub struct MapView {
     /// Lon/lat under the pointer.
     pub cursor: Option<[f64; 2]>,
     hover_mesh: Option<(Hit, Arc<Mesh>)>,
-    selection_mesh: Option<(String, Arc<Mesh>, Arc<Mesh>)>,
+    /// (key, fill once ready, outline) of the current selection.
+    selection_mesh: Option<(String, Option<Arc<Mesh>>, Arc<Mesh>)>,
+    /// The selected zone's pieces are built off the UI thread (large pieces are intersected on
+    /// demand): (key, job).
+    selection_job: Option<(String, super::jobs::Job<Arc<Mesh>>)>,
     /// CPU time of the last map frame, ms.
     pub frame_ms: f32,
     /// Whether the GPU path is used.
@@ -58,6 +62,11 @@ pub fn member_color(i: usize) -> [u8; 4] {
 pub const OBSERVER: [u8; 4] = [150, 150, 150, 255];
 
 impl MapView {
+    /// True while the selected zone's pieces are still being built.
+    pub fn busy(&self) -> bool {
+        self.selection_job.is_some()
+    }
+
     /// Picks what is under lon/lat `ll`.
     pub fn pick(state: &AppState, ll: [f64; 2]) -> Option<Hit> {
         let l = state.loaded.as_ref()?;
@@ -153,7 +162,7 @@ impl MapView {
             }
         }
 
-        let cmds = self.draw_cmds(state);
+        let cmds = self.draw_cmds(ui.ctx(), state);
         let kx = self.camera.kx();
         if self.gpu {
             ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(
@@ -175,7 +184,7 @@ impl MapView {
         self.frame_ms = t0.elapsed().as_secs_f32() * 1000.0;
     }
 
-    fn draw_cmds(&mut self, state: &AppState) -> Vec<DrawCmd> {
+    fn draw_cmds(&mut self, ctx: &egui::Context, state: &AppState) -> Vec<DrawCmd> {
         let Some(l) = &state.loaded else { return Vec::new() };
         let sc = &l.scene;
         let mut cmds = Vec::new();
@@ -195,9 +204,32 @@ impl MapView {
         // The selected zone's pieces, coloured by jurisdiction; or the selected unit and its partners.
         let key = format!("{:?}/{}/{:?}", state.selection, state.level, state.project.params);
         if self.selection_mesh.as_ref().is_none_or(|s| s.0 != key) {
-            self.selection_mesh = selection_meshes(state).map(|(f, o)| (key, f, o));
+            self.selection_job = None;
+            self.selection_mesh = selection_meshes(state).map(|(f, o)| (key.clone(), f, o));
+            if let Selection::Zone(e, z) = state.selection {
+                let study = l.study.clone();
+                let level = state.level;
+                let members: Vec<usize> =
+                    l.analysis[e][z][level].significant(state.project.params.threshold).map(|p| p.unit).collect();
+                let job =
+                    super::jobs::Job::spawn("pieces", ctx, move |_| zone_pieces_mesh(&study, e, z, level, &members));
+                self.selection_job = Some((key.clone(), job));
+            }
         }
-        if let Some((_, fill, _)) = &self.selection_mesh {
+        if let Some((k, job)) = &mut self.selection_job
+            && let Some(fill) = job.poll()
+        {
+            if let Some(sel) = &mut self.selection_mesh
+                && sel.0 == *k
+            {
+                sel.1 = Some(fill);
+            }
+            self.selection_job = None;
+        }
+        if self.selection_job.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        if let Some((_, Some(fill), _)) = &self.selection_mesh {
             cmds.push(DrawCmd { mesh: fill.clone(), tint: tint(0.9), width: 0.0 });
         }
         for (i, m) in sc.admin_lines.iter().enumerate().rev() {
@@ -412,27 +444,28 @@ impl MapView {
     }
 }
 
-/// Fill (pieces coloured by jurisdiction) and outline meshes for the current selection.
-fn selection_meshes(state: &AppState) -> Option<(Arc<Mesh>, Arc<Mesh>)> {
+/// The selected zone's pieces coloured by jurisdiction (members by palette, others grey).
+fn zone_pieces_mesh(study: &crate::study::Study, e: usize, z: usize, level: usize, members: &[usize]) -> Arc<Mesh> {
+    let zone = &study.eco[e].layer.units[z];
+    let units = &study.hierarchy.levels[level].indexed.layer.units;
+    let parts: Vec<(geo::MultiPolygon<f64>, [u8; 4])> = study.overlay[e][z][level]
+        .pieces
+        .iter()
+        .map(|p| {
+            let c = members.iter().position(|&m| m == p.unit).map_or(OBSERVER, member_color);
+            (p.to_multipolygon(zone, &units[p.unit]), c)
+        })
+        .collect();
+    highlight_mesh(&parts)
+}
+
+/// Fill and outline meshes for the current selection. A zone's fill comes later, from a
+/// background job (see [`zone_pieces_mesh`]); a unit's highlight is a recolouring, done now.
+fn selection_meshes(state: &AppState) -> Option<(Option<Arc<Mesh>>, Arc<Mesh>)> {
     let l = state.loaded.as_ref()?;
     match state.selection {
         Selection::None => None,
-        Selection::Zone(e, z) => {
-            let zone = &l.study.eco[e].layer.units[z];
-            let level = state.level;
-            let units = &l.study.hierarchy.levels.get(level)?.indexed.layer.units;
-            let la = l.analysis.get(e)?.get(z)?.get(level)?;
-            let members: Vec<usize> = la.significant(state.project.params.threshold).map(|p| p.unit).collect();
-            let parts: Vec<(geo::MultiPolygon<f64>, [u8; 4])> = l.study.overlay[e][z][level]
-                .pieces
-                .iter()
-                .map(|p| {
-                    let c = members.iter().position(|&m| m == p.unit).map_or(OBSERVER, member_color);
-                    (p.to_multipolygon(zone, &units[p.unit]), c)
-                })
-                .collect();
-            Some((highlight_mesh(&parts), outline_mesh(&[&zone.geometry], [0, 0, 0, 255])))
-        }
+        Selection::Zone(e, z) => Some((None, outline_mesh(&[&l.study.eco[e].layer.units[z].geometry], [0, 0, 0, 255]))),
         Selection::Unit(level, unit) => {
             let lv = &l.study.hierarchy.levels.get(level)?.indexed.layer;
             let view = state.jurisdiction()?;
@@ -442,7 +475,7 @@ fn selection_meshes(state: &AppState) -> Option<(Arc<Mesh>, Arc<Mesh>)> {
             }
             colors[unit] = [230, 159, 0, 220];
             let fill = admin_highlight(&l.scene.admin_fill_template[level], &colors);
-            Some((fill, outline_mesh(&[&lv.units[unit].geometry], [0, 0, 0, 255])))
+            Some((Some(fill), outline_mesh(&[&lv.units[unit].geometry], [0, 0, 0, 255])))
         }
     }
 }

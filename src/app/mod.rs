@@ -102,7 +102,7 @@ impl CrossboundApp {
     /// few frames, save the window as PNG and close.
     fn screenshot(&mut self, ctx: &egui::Context) {
         let Some((path, wait, requested)) = &mut self.ui.screenshot else { return };
-        if self.state.loaded.is_none() || self.state.job.is_some() || *requested {
+        if self.state.loaded.is_none() || self.state.job.is_some() || self.map.busy() || *requested {
             return;
         }
         if *wait == 30
