@@ -61,6 +61,7 @@ fn selecting_a_cut_zone_shows_its_body() {
 fn moving_the_threshold_slider_changes_the_cut_count() {
     let mut h = harness();
     let before = h.state().state.cut_count();
+    let bodies_before = h.state().state.loaded.as_ref().unwrap().bodies.len();
     // Drive the real slider with the keyboard: focus it, then step it up.
     h.get_all_by_label("cut threshold").next().unwrap().focus();
     h.run_steps(2);
@@ -72,6 +73,17 @@ fn moving_the_threshold_slider_changes_the_cut_count() {
     assert!(t > 0.05, "threshold moved: {t}");
     let after = h.state().state.cut_count();
     assert!(after < before, "cut count {before} -> {after} at threshold {t}");
+    // The bodies follow from a worker thread.
+    for _ in 0..500 {
+        if !h.state().state.bodies_pending() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.step();
+    let bodies_after = h.state().state.loaded.as_ref().unwrap().bodies.len();
+    assert!(bodies_after < bodies_before, "bodies {bodies_before} -> {bodies_after}");
     // Re-thresholding uses the kept pieces: the study is the same object.
     let study_before = std::sync::Arc::as_ptr(&h.state().state.loaded.as_ref().unwrap().study);
     h.state_mut().state.reanalyse_fast();

@@ -211,7 +211,7 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     );
     if level != app.state.level {
         app.state.set_level(level);
-        app.state.refresh_bodies();
+        app.state.refresh_bodies(ui.ctx());
     }
     let mut p = app.state.project.params;
     let r1 = ui.add(
@@ -226,7 +226,7 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
         app.state.reanalyse_fast();
     }
     if r1.drag_stopped() || r2.drag_stopped() || ((r1.changed() || r2.changed()) && !r1.dragged() && !r2.dragged()) {
-        app.state.refresh_bodies();
+        app.state.refresh_bodies(ui.ctx());
     }
     ui.checkbox(&mut app.state.jurisdiction_mode, "Jurisdiction mode (click a unit)");
     ui.separator();
@@ -323,7 +323,12 @@ fn zone_details(ui: &mut egui::Ui, app: &mut CrossboundApp, e: usize, z: usize) 
     ui.label(format!("Outside every unit: {}", pct(a.uncovered_share)));
     ui.label(format!("Borders inside the zone: {:.0} km", a.border_km));
     ui.separator();
-    ui.heading("Proposed body");
+    ui.horizontal(|ui| {
+        ui.heading("Proposed body");
+        if app.state.bodies_pending() {
+            ui.spinner();
+        }
+    });
     let Some(b) = body_ix.and_then(|i| l.bodies.get(i)) else {
         ui.label("No body: the zone is not cut at this level.");
         return;

@@ -85,6 +85,8 @@ pub struct AppState {
     pub land: Option<Arc<Layer>>,
     /// Inputs of the running load job (become the project's on success).
     pending: Option<Project>,
+    /// Bodies being recomputed after a parameter change.
+    bodies_job: Option<Job<(Arc<Study>, Params, Vec<Body>)>>,
     /// The lon/lat box the map shows (for image exports).
     pub view_extent: Option<[f64; 4]>,
     /// Attribute table filter text.
@@ -122,6 +124,7 @@ impl AppState {
             land: None,
             pending: None,
             view_extent: None,
+            bodies_job: None,
             table_filter: String::new(),
             table_sort: (3, false),
         }
@@ -164,6 +167,7 @@ impl AppState {
 
     /// Takes a finished job's result. Returns true when something new was loaded.
     pub fn poll_job(&mut self) -> bool {
+        self.poll_bodies();
         let Some(job) = &mut self.job else { return false };
         let Some(result) = job.poll() else { return false };
         self.finish(result)
@@ -233,12 +237,35 @@ impl AppState {
         }
     }
 
-    /// Recomputes the bodies for the current parameters.
-    pub fn refresh_bodies(&mut self) {
+    /// Recomputes the bodies for the current parameters on a worker thread (tens of ms on the
+    /// world demo: too long for a frame); the current bodies stay shown until the new ones are in.
+    pub fn refresh_bodies(&mut self, ctx: &egui::Context) {
         let (params, gov) = (self.project.params, self.project.governance);
-        if let Some(l) = &mut self.loaded {
-            l.bodies = propose(&l.study, &l.analysis, &params, &gov);
+        let Some(l) = &self.loaded else { return };
+        let study = l.study.clone();
+        let analysis = l.analysis.clone();
+        self.bodies_job = Some(Job::spawn("Proposing bodies", ctx, move |_| {
+            let bodies = propose(&study, &analysis, &params, &gov);
+            (study, params, bodies)
+        }));
+    }
+
+    /// Takes finished bodies, if they still match the loaded study and the parameters.
+    fn poll_bodies(&mut self) {
+        let Some(job) = &mut self.bodies_job else { return };
+        let Some((study, params, bodies)) = job.poll() else { return };
+        self.bodies_job = None;
+        if let Some(l) = &mut self.loaded
+            && Arc::ptr_eq(&l.study, &study)
+            && params == self.project.params
+        {
+            l.bodies = bodies;
         }
+    }
+
+    /// True while bodies are being recomputed.
+    pub fn bodies_pending(&self) -> bool {
+        self.bodies_job.is_some()
     }
 
     /// Sets the viewed admin level and recolours.
