@@ -54,6 +54,9 @@ pub struct Loaded {
     pub scene: Scene,
 }
 
+/// Result of a bodies job: the study and parameters it was computed for, and the bodies.
+type BodiesResult = (Arc<Study>, Params, Vec<Body>);
+
 /// Result of a load job.
 pub type LoadResult = Result<(Arc<Study>, Scene, Option<Arc<Layer>>), String>;
 
@@ -86,7 +89,7 @@ pub struct AppState {
     /// Inputs of the running load job (become the project's on success).
     pending: Option<Project>,
     /// Bodies being recomputed after a parameter change.
-    bodies_job: Option<Job<(Arc<Study>, Params, Vec<Body>)>>,
+    bodies_job: Option<Job<BodiesResult>>,
     /// The lon/lat box the map shows (for image exports).
     pub view_extent: Option<[f64; 4]>,
     /// Attribute table filter text.
