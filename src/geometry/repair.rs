@@ -61,7 +61,13 @@ fn clean_ring(raw: &[Coord<f64>], counts: &mut RepairCounts) -> Option<Vec<Coord
         v.dedup();
         v.len()
     };
-    if distinct < 3 {
+    // Points all on one line bound nothing either (a bowtie's zero signed area is not that).
+    let collinear = distinct >= 3 && {
+        let p0 = pts[0];
+        let p1 = pts.iter().copied().find(|p| *p != p0).unwrap_or(p0);
+        pts.iter().all(|p| (p1.x - p0.x) * (p.y - p0.y) - (p1.y - p0.y) * (p.x - p0.x) == 0.0)
+    };
+    if distinct < 3 || collinear {
         counts.degenerate_rings += 1;
         return None;
     }
@@ -233,9 +239,11 @@ mod tests {
         let (mp, c) = normalize_polygons(vec![
             rings(&[&[(0., 0.), (1., 0.), (0., 0.)]]),
             rings(&[&[(5., 5.), (5., 5.), (5., 5.), (5., 5.)]]),
+            rings(&[&[(0., 0.), (1., 1.), (2., 2.), (0., 0.)]]),
+            rings(&[&[]]),
             rings(&[&[(0., 0.), (2., 0.), (2., 2.), (0., 2.), (0., 0.)], &[(1., 1.), (1., 1.), (1., 1.)]]),
         ]);
-        assert_eq!(c.degenerate_rings, 3);
+        assert_eq!(c.degenerate_rings, 5);
         assert_eq!(mp.0.len(), 1);
         assert!(mp.0[0].interiors().is_empty());
     }
