@@ -2,7 +2,6 @@
 //! member jurisdictions coloured, the share table, members, observers, convener, chair, cost
 //! shares and the rules. A single self-contained HTML file (the map is an embedded PNG).
 
-use crate::export::body_extent;
 use crate::governance::Body;
 use crate::render::{Canvas, PALETTE, View};
 use crate::report::BodyReport;
@@ -17,7 +16,7 @@ fn esc(s: &str) -> String {
 /// Renders the body's map: neighbouring units outlined in grey, each member's part of the zone(s)
 /// in its palette colour, observers' parts in grey, the zone outline in black. PNG bytes.
 pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> Vec<u8> {
-    let extent = body_extent(study, body.eco, &body.zones);
+    let extent = body.extent(study);
     let rect = extent.bounding_rect().unwrap_or(geo::Rect::new((0., 0.), (1., 1.)));
     let view = View::fit(rect, w, h);
     let mut c = Canvas::new(w, h, [250, 250, 247, 255]);

@@ -99,12 +99,6 @@ pub fn write_zones_geojson(path: &Path, study: &Study, report: &Report) -> std::
     write_collection(path, features)
 }
 
-/// The extent of a body: the union of its zones.
-pub fn body_extent(study: &Study, eco: usize, zones: &[usize]) -> MultiPolygon<f64> {
-    let units = &study.eco[eco].layer.units;
-    crate::geometry::repair::union_all(zones.iter().map(|&z| units[z].geometry.clone()).collect())
-}
-
 /// Writes each body's extent with its members as properties.
 pub fn write_bodies_geojson(
     path: &Path,
@@ -116,7 +110,7 @@ pub fn write_bodies_geojson(
         .iter()
         .zip(reports)
         .map(|(b, r)| {
-            let extent = body_extent(study, b.eco, &b.zones);
+            let extent = b.extent(study);
             let area: f64 = extent.0.iter().map(polygon_area_km2).sum();
             json!({
                 "type": "Feature",

@@ -196,15 +196,6 @@ fn quad_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, r: Rect<f64>, depth: 
     area
 }
 
-/// Overlays one zone with every unit of `admin`; pieces in ascending unit order.
-pub fn overlay_zone(zone: &Unit, zone_chunks: &ChunkIndex, admin: &IndexedLayer, stats: &mut PairStats) -> Vec<Piece> {
-    admin
-        .candidates(zone.bbox)
-        .into_iter()
-        .filter_map(|u| overlay_pair(zone, zone_chunks, u, &admin.layer.units[u], &admin.chunks[u], stats))
-        .collect()
-}
-
 /// Overlays every zone of `zones` with `admin`, in parallel over candidate pairs (costliest
 /// first, so one huge zone does not keep a single core busy at the end). Returns the pieces
 /// per zone (in zone order, each in ascending unit order) and the pair statistics.

@@ -2,10 +2,10 @@
 //! cancellation, so the UI never freezes; results come back through a channel.
 
 use crate::progress::{CancelFlag, Progress};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::sync::{Arc, atomic::AtomicBool};
 
 /// Progress shared between the worker and the UI.
 #[derive(Default)]
@@ -15,7 +15,6 @@ pub struct JobProgress {
     total: AtomicUsize,
     /// Set by the Cancel button.
     pub cancel: CancelFlag,
-    dirty: AtomicBool,
 }
 
 impl JobProgress {
@@ -36,7 +35,6 @@ impl Progress for JobProgress {
         }
         self.done.store(done, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
-        self.dirty.store(true, Ordering::Relaxed);
     }
     fn is_cancelled(&self) -> bool {
         self.cancel.is_set()

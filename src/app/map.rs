@@ -70,7 +70,6 @@ impl MapView {
     /// Picks what is under lon/lat `ll`.
     pub fn pick(state: &AppState, ll: [f64; 2]) -> Option<Hit> {
         let l = state.loaded.as_ref()?;
-        let rect = geo::Rect::new((ll[0], ll[1]), (ll[0], ll[1]));
         let candidates = if ll[0] < -180.0 { vec![[ll[0] + 360.0, ll[1]], ll] } else { vec![ll] };
         for p in candidates {
             let c = geo::Coord { x: p[0], y: p[1] };
@@ -100,7 +99,6 @@ impl MapView {
                 }
             }
         }
-        let _ = rect;
         None
     }
 

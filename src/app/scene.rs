@@ -111,11 +111,8 @@ impl Scene {
             .hierarchy
             .levels
             .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let _ = i; // colour comes from the layer style (tint), so one mesh serves any colour
-                Mesh::new(MeshData::Lines(line_mesh(l.indexed.layer.units.iter().map(|u| &u.geometry), WHITE)))
-            })
+            // White meshes: the colour comes from the layer style (a tint), so any colour is free.
+            .map(|l| Mesh::new(MeshData::Lines(line_mesh(l.indexed.layer.units.iter().map(|u| &u.geometry), WHITE))))
             .collect();
         let admin_fill_template = study
             .hierarchy

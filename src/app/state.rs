@@ -5,13 +5,13 @@
 use super::jobs::Job;
 use super::scene::Scene;
 use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
-use crate::governance::{Body, GovParams, JurisdictionView, jurisdiction_view, propose};
+use crate::governance::{Body, JurisdictionView, jurisdiction_view, propose};
 use crate::model::{Layer, LayerSpec};
 use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::{Report, build_report};
 use crate::study::{Inputs, Study, StudyError, data_dir};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 /// What the user has selected.
@@ -52,13 +52,15 @@ pub struct Loaded {
     pub bodies: Vec<Body>,
     /// Meshes and labels.
     pub scene: Scene,
+    /// The background land layer it was drawn with.
+    pub land: Option<Arc<Layer>>,
 }
 
 /// Result of a bodies job: the study and parameters it was computed for, and the bodies.
 type BodiesResult = (Arc<Study>, Params, Vec<Body>);
 
 /// Result of a load job.
-pub type LoadResult = Result<(Arc<Study>, Scene, Option<Arc<Layer>>), String>;
+pub type LoadResult = Result<Loaded, String>;
 
 /// The whole app state.
 pub struct AppState {
@@ -139,6 +141,7 @@ impl AppState {
             j.progress.cancel.cancel();
         }
         let inputs = project.inputs.clone();
+        let (params, gov) = (project.params, project.governance);
         let land = self.land.clone();
         let label = format!("Loading {} layer(s)", inputs.admin.len() + inputs.eco.len());
         self.job = Some(Job::spawn(label, ctx, move |p| {
@@ -149,7 +152,10 @@ impl AppState {
                 Ok(study) => {
                     p.update("triangulating", 0, 1);
                     let scene = Scene::build(&study, land.as_deref());
-                    Ok((Arc::new(study), scene, land))
+                    // The first analysis and proposals too, so the UI thread only recolours.
+                    let analysis = study.analyse(&params);
+                    let bodies = propose(&study, &analysis, &params, &gov);
+                    Ok(Loaded { study: Arc::new(study), analysis, bodies, scene, land })
                 }
                 Err(StudyError::Cancelled(_)) => Err("cancelled".to_string()),
                 Err(e) => Err(e.to_string()),
@@ -187,12 +193,13 @@ impl AppState {
         self.job = None;
         let pending = self.pending.take();
         match result {
-            Ok((study, scene, land)) => {
+            Ok(loaded) => {
                 // The project (layers and parameters) takes effect only once it has loaded.
                 if let Some(p) = pending {
                     self.project = p;
                 }
-                self.land = land;
+                self.land = loaded.land.clone();
+                let study = loaded.study.clone();
                 self.admin_style = (0..study.hierarchy.levels.len())
                     .map(|i| LayerStyle { color: super::scene::ADMIN_LINE[i.min(2)].0, ..LayerStyle::default() })
                     .collect();
@@ -200,8 +207,8 @@ impl AppState {
                 self.level = self.level.min(study.hierarchy.levels.len().saturating_sub(1));
                 self.selection = Selection::None;
                 let (s, e, n) = (study.hierarchy.levels.len(), study.eco.len(), study.warnings.len());
-                self.loaded = Some(Loaded { study, analysis: Vec::new(), bodies: Vec::new(), scene });
-                self.reanalyse();
+                self.loaded = Some(loaded);
+                self.recolor();
                 self.frame_request = self.extent();
                 self.messages
                     .push((false, format!("Loaded {s} admin level(s) and {e} zone layer(s); {n} warning(s).")));
@@ -214,15 +221,10 @@ impl AppState {
         }
     }
 
-    /// Re-derives the analysis and the bodies for the current parameters (no new overlay) and
-    /// recolours the zones.
-    pub fn reanalyse(&mut self) {
-        let params = self.project.params;
-        let gov = self.project.governance;
+    /// Colours the zones from the current analysis at the viewed level.
+    fn recolor(&mut self) {
         let level = self.level;
         let Some(l) = &mut self.loaded else { return };
-        l.analysis = l.study.analyse(&params);
-        l.bodies = propose(&l.study, &l.analysis, &params, &gov);
         for e in 0..l.analysis.len() {
             l.scene.recolor_zones(e, &l.analysis[e], level);
         }
@@ -232,12 +234,10 @@ impl AppState {
     /// demos); bodies follow with [`AppState::refresh_bodies`].
     pub fn reanalyse_fast(&mut self) {
         let params = self.project.params;
-        let level = self.level;
-        let Some(l) = &mut self.loaded else { return };
-        l.analysis = l.study.analyse(&params);
-        for e in 0..l.analysis.len() {
-            l.scene.recolor_zones(e, &l.analysis[e], level);
+        if let Some(l) = &mut self.loaded {
+            l.analysis = l.study.analyse(&params);
         }
+        self.recolor();
     }
 
     /// Recomputes the bodies for the current parameters on a worker thread (tens of ms on the
@@ -402,13 +402,6 @@ impl AppState {
             }
         }
         out[0].is_finite().then_some(out)
-    }
-
-    /// Parameters changed: applies them (analysis now, bodies too).
-    pub fn set_params(&mut self, params: Params, gov: GovParams) {
-        self.project.params = params;
-        self.project.governance = gov;
-        self.reanalyse();
     }
 
     /// Writes an export and reports it in the messages.
@@ -627,11 +620,6 @@ impl AppState {
             Ok(p) => self.load(ctx, p),
             Err(e) => self.messages.push((true, e)),
         }
-    }
-
-    /// A default output path in the working directory.
-    pub fn default_path(name: &str) -> PathBuf {
-        std::env::current_dir().unwrap_or_default().join(name)
     }
 }
 

@@ -110,6 +110,14 @@ pub struct Body {
     pub rules: Vec<String>,
 }
 
+impl Body {
+    /// The body's extent: the union of its zones (lon/lat).
+    pub fn extent(&self, study: &Study) -> geo::MultiPolygon<f64> {
+        let units = &study.eco[self.eco].layer.units;
+        crate::geometry::repair::union_all(self.zones.iter().map(|&z| units[z].geometry.clone()).collect())
+    }
+}
+
 struct Draft {
     eco: usize,
     level: usize,
@@ -186,8 +194,7 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
     let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov)).collect();
 
     // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours.
-    let extents: Vec<geo::MultiPolygon<f64>> =
-        bodies.iter().map(|b| crate::export::body_extent(study, b.eco, &b.zones)).collect();
+    let extents: Vec<geo::MultiPolygon<f64>> = bodies.iter().map(|b| b.extent(study)).collect();
     let areas: Vec<f64> = extents.iter().map(area_km2).collect();
     let rects: Vec<Option<Rect<f64>>> = extents.iter().map(geo::BoundingRect::bounding_rect).collect();
     for i in 0..bodies.len() {
