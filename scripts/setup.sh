@@ -7,6 +7,8 @@ set -euo pipefail
 pkgs=(
   # PROJ (linked by proj-sys through pkg-config; bindgen needs libclang)
   libproj-dev libclang-dev clang pkg-config
+  # GeoPackage input and output (rusqlite links the system SQLite)
+  libsqlite3-dev
   # desktop window and headless GPU rendering (wgpu on Mesa lavapipe/llvmpipe; Xvfb for screenshots)
   libxkbcommon-x11-0 libvulkan1 mesa-vulkan-drivers libgl1-mesa-dri libegl1 libwayland-client0
   xvfb xauth x11-apps

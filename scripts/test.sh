@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# An independent reader of crossbound's GeoPackage and Parquet outputs (DuckDB, pinned).
+CROSSBOUND_TEST_PYTHON="$(bash scripts/pyenv.sh)"
+export CROSSBOUND_TEST_PYTHON
 # winit/wgpu look for a runtime dir even without a display; give the UI tests one.
 if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR="$(mktemp -d)"

@@ -60,7 +60,9 @@ pub struct LevelAnalysis {
     pub sliver_area_km2: f64,
     /// Share of the zone outside every unit of the level, 0..1.
     pub uncovered_share: f64,
-    /// 1 / Σ share² over the parts.
+    /// Effective number of jurisdictions: the inverse Simpson index over the covered part of
+    /// the zone, 1 / Σ (share / covered)², where covered = 1 − `uncovered_share` (slivers
+    /// count as covered; their shares are not in the sum). 0 when no part is listed.
     pub effective_n: f64,
     /// Largest part share, 0..1.
     pub largest_share: f64,
@@ -97,13 +99,16 @@ pub fn analyse_level(
         }
     }
     parts.sort_by(|a, b| b.share.total_cmp(&a.share).then_with(|| units[a.unit].id.cmp(&units[b.unit].id)));
+    // Renormalised to the covered area, so a zone mostly outside every loaded unit is not
+    // reported as split among thousands of jurisdictions.
     let sum_sq: f64 = parts.iter().map(|p| p.share * p.share).sum();
+    let covered = total_share.min(1.0);
     let significant = parts.iter().filter(|p| p.share >= params.threshold - SHARE_EPS).count();
     LevelAnalysis {
         level,
         cut: significant >= 2,
         largest_share: parts.first().map_or(0.0, |p| p.share),
-        effective_n: if sum_sq > 0.0 { 1.0 / sum_sq } else { 0.0 },
+        effective_n: if sum_sq > 0.0 { covered * covered / sum_sq } else { 0.0 },
         uncovered_share: (1.0 - total_share).max(0.0),
         sliver_count,
         sliver_area_km2: sliver_area,
@@ -156,7 +161,8 @@ mod tests {
         assert_eq!(a.sliver_count, 1);
         assert_eq!(a.sliver_area_km2, 0.5);
         assert!((a.uncovered_share - 0.0495).abs() < 1e-12);
-        assert!((a.effective_n - 1.0 / (0.36 + 0.09 + 0.0025)).abs() < 1e-12);
+        // Covered share 0.9505 (slivers count as covered).
+        assert!((a.effective_n - 0.9505f64.powi(2) / (0.36 + 0.09 + 0.0025)).abs() < 1e-12);
         assert_eq!(a.largest_share, 0.6);
         assert_eq!(a.border_km, 12.0);
     }
@@ -173,6 +179,23 @@ mod tests {
         assert_eq!(b.parts.len(), 1);
         assert_eq!(b.sliver_count, 1);
         assert!(!b.cut);
+    }
+
+    #[test]
+    fn effective_number_is_over_the_covered_part() {
+        // The Amu Darya case: 0.3% of a zone in one unit, the rest outside every unit.
+        let u = units(2);
+        let a = analyse_level(1000.0, &[piece(0, 3.0)], 0.0, &u, 0, &Params::default());
+        assert!((a.effective_n - 1.0).abs() < 1e-12, "{}", a.effective_n);
+        assert!((a.uncovered_share - 0.997).abs() < 1e-12);
+        // The Indus case: 27% and 1.4% in two units: shares 0.27/0.284 and 0.014/0.284.
+        let b = analyse_level(1000.0, &[piece(0, 270.0), piece(1, 14.0)], 0.0, &u, 0, &Params::default());
+        let (s0, s1) = (270.0 / 284.0, 14.0 / 284.0);
+        assert!((b.effective_n - 1.0 / (s0 * s0 + s1 * s1)).abs() < 1e-12, "{}", b.effective_n);
+        assert!(b.effective_n < 1.11);
+        // Two equal halves of a fully covered zone: 2.
+        let c = analyse_level(100.0, &[piece(0, 50.0), piece(1, 50.0)], 0.0, &u, 0, &Params::default());
+        assert!((c.effective_n - 2.0).abs() < 1e-12);
     }
 
     #[test]

@@ -29,6 +29,37 @@ pub struct BenchArgs {
     /// Write each case's part shares as CSV into this folder (for the peer comparison).
     #[arg(long)]
     pub csv_dir: Option<PathBuf>,
+    /// Only time loading these layer files (any format; repeatable), best of --repeat.
+    #[arg(long = "load", value_name = "FILE[,key=value]")]
+    pub load: Vec<String>,
+}
+
+/// Times loading each file (read, decode, reproject, repair, dissolve): the best of `repeat`.
+fn run_load(files: &[String], repeat: usize) -> Result<()> {
+    println!("{:<48} {:>9} {:>8} {:>10} {:>9}", "file", "load ms", "units", "vertices", "MB/s");
+    for f in files {
+        let spec = LayerSpec::parse(f).map_err(anyhow::Error::msg)?;
+        let bytes = std::fs::metadata(&spec.path).map(|m| m.len()).unwrap_or(0) as f64;
+        let mut best = f64::INFINITY;
+        let mut layer = None;
+        for _ in 0..repeat.max(1) {
+            let t = Instant::now();
+            let l = crossbound::io::load_layer(&spec)?;
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+            layer = Some(l);
+        }
+        let l = layer.expect("at least one run");
+        println!(
+            "{:<48} {:>9.0} {:>8} {:>10} {:>9.0}",
+            spec.path.display(),
+            best,
+            l.units.len(),
+            l.vertex_count(),
+            bytes / 1e6 / (best / 1e3)
+        );
+    }
+    println!("peak MB {:.0}", peak_rss_mb());
+    Ok(())
 }
 
 struct Case {
@@ -46,6 +77,9 @@ fn peak_rss_mb() -> f64 {
 }
 
 pub fn run(a: &BenchArgs) -> Result<()> {
+    if !a.load.is_empty() {
+        return run_load(&a.load, a.repeat);
+    }
     let data = data_dir();
     let bench_dir = a
         .bench_data

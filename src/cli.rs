@@ -75,10 +75,11 @@ pub enum Demo {
 /// Where the layers come from and the parameters.
 #[derive(Args, Debug, Clone)]
 pub struct LayerArgs {
-    /// Admin layer, coarse to fine; repeat for each level. FILE[,id=F][,name=F][,parent=F][,population=F][,crs=CRS]
+    /// Admin layer, coarse to fine; repeat for each level. FILE[,layer=L][,id=F][,name=F][,parent=F][,population=F][,crs=CRS].
+    /// FILE: GeoJSON, Shapefile (.shp), GeoPackage (.gpkg), FlatGeobuf (.fgb) or GeoParquet (.parquet)
     #[arg(long = "admin", value_name = "FILE[,key=value]")]
     pub admin: Vec<String>,
-    /// Ecological zone layer; repeatable. FILE[,id=F][,name=F][,crs=CRS]
+    /// Ecological zone layer; repeatable. FILE[,layer=L][,id=F][,name=F][,crs=CRS]
     #[arg(long = "eco", value_name = "FILE[,key=value]")]
     pub eco: Vec<String>,
     /// A project file (crossbound.project/1) with layers and parameters.
@@ -120,6 +121,15 @@ pub struct AnalyzeArgs {
     /// Write each body's extent with its members as GeoJSON here.
     #[arg(long = "geojson-bodies")]
     pub geojson_bodies: Option<PathBuf>,
+    /// Write zones (with their analysis), bodies and parts as a GeoPackage here.
+    #[arg(long)]
+    pub gpkg: Option<PathBuf>,
+    /// Write the overlay's parts table (zone, level, unit, area km², share) as Parquet here.
+    #[arg(long)]
+    pub parts: Option<PathBuf>,
+    /// With --parts: add each part's geometry (WKB), making the file GeoParquet.
+    #[arg(long = "parts-geometry", requires = "parts")]
+    pub parts_geometry: bool,
 }
 
 #[derive(Args, Debug)]
@@ -283,6 +293,13 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     }
     if let Some(p) = &a.geojson_bodies {
         export::write_bodies_geojson(p, &run.study, &run.bodies, &r.bodies)
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.gpkg {
+        export::gpkg::write_gpkg(p, &run.study, r, &run.bodies).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.parts {
+        export::parquet::write_parts_parquet(p, &run.study, a.parts_geometry)
             .with_context(|| format!("writing {}", p.display()))?;
     }
     if a.out.is_none() {

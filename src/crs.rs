@@ -36,6 +36,53 @@ pub fn is_lonlat_wgs84(crs: &str) -> bool {
     matches!(crs, LONLAT | "EPSG:4326" | "OGC:CRS84H")
 }
 
+/// The PROJJSON definition of a CRS (as GeoParquet metadata wants it), from PROJ.
+pub fn projjson(name: &str) -> Result<String, String> {
+    use std::ffi::{CStr, CString};
+    let def = CString::new(name).map_err(|_| format!("CRS name '{name}' contains a NUL byte"))?;
+    // SAFETY: a private context and object, destroyed before returning; the returned string
+    // belongs to the object and is copied before the object is destroyed.
+    unsafe {
+        let ctx = proj_sys::proj_context_create();
+        if ctx.is_null() {
+            return Err("PROJ context could not be created".into());
+        }
+        let pj = proj_sys::proj_create(ctx, def.as_ptr());
+        let out = if pj.is_null() {
+            Err(format!("PROJ does not know the CRS '{name}'"))
+        } else {
+            let s = proj_sys::proj_as_projjson(ctx, pj, std::ptr::null());
+            let r = if s.is_null() {
+                Err(format!("PROJ cannot write '{name}' as PROJJSON"))
+            } else {
+                Ok(CStr::from_ptr(s).to_string_lossy().into_owned())
+            };
+            proj_sys::proj_destroy(pj);
+            r
+        };
+        proj_sys::proj_context_destroy(ctx);
+        out
+    }
+}
+
+/// A short label for a CRS: names as they are; for a WKT or PROJJSON definition, its name.
+pub fn short_label(crs: &str) -> String {
+    let t = crs.trim();
+    if t.starts_with('{') {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(t)
+            && let Some(n) = v.get("name").and_then(|n| n.as_str())
+        {
+            return format!("{n} (PROJJSON)");
+        }
+        return "PROJJSON definition".into();
+    }
+    if t.contains('[') {
+        let name = t.split('"').nth(1).unwrap_or("unnamed");
+        return format!("{name} (WKT)");
+    }
+    t.to_string()
+}
+
 /// A PROJ transformation from some CRS to lon/lat WGS 84 (longitude first, degrees).
 pub struct ToLonLat {
     proj: Proj,
@@ -90,6 +137,21 @@ mod tests {
         let mut pts = [(116.4, 39.9)];
         t.convert(&mut pts).unwrap();
         assert!((pts[0].0 - 116.4).abs() < 1e-6 && (pts[0].1 - 39.9).abs() < 1e-6, "{pts:?}");
+    }
+
+    #[test]
+    fn projjson_of_crs84_names_it() {
+        let j: serde_json::Value = serde_json::from_str(&projjson(LONLAT).unwrap()).unwrap();
+        assert_eq!(j["id"]["authority"], "OGC");
+        assert_eq!(j["id"]["code"], "CRS84");
+        assert!(projjson("EPSG:999999").is_err());
+    }
+
+    #[test]
+    fn short_labels() {
+        assert_eq!(short_label("EPSG:5070"), "EPSG:5070");
+        assert_eq!(short_label(r#"PROJCS["NAD83 / Conus Albers",GEOGCS["NAD83"]]"#), "NAD83 / Conus Albers (WKT)");
+        assert_eq!(short_label(r#"{"type":"GeographicCRS","name":"WGS 84"}"#), "WGS 84 (PROJJSON)");
     }
 
     #[test]

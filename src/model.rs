@@ -64,11 +64,15 @@ pub struct FieldMapping {
     pub population: Option<String>,
 }
 
-/// How to load one layer: the file, its field mapping and an optional CRS override.
+/// How to load one layer: the file (and the layer in it), its field mapping and an optional
+/// CRS override.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSpec {
-    /// Path of the GeoJSON file.
+    /// Path of the file (GeoJSON, Shapefile `.shp`, GeoPackage, FlatGeobuf or GeoParquet).
     pub path: PathBuf,
+    /// The layer inside a multi-layer file (a GeoPackage table); `None`: the only polygon layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
     /// Field mapping; unset fields are detected.
     #[serde(default, flatten)]
     pub fields: FieldMapping,
@@ -80,10 +84,10 @@ pub struct LayerSpec {
 impl LayerSpec {
     /// A spec for `path` with everything detected.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        LayerSpec { path: path.into(), fields: FieldMapping::default(), crs: None }
+        LayerSpec { path: path.into(), layer: None, fields: FieldMapping::default(), crs: None }
     }
 
-    /// Parses `FILE[,key=value...]` with keys `id`, `name`, `parent`, `population`, `crs`.
+    /// Parses `FILE[,key=value...]` with keys `layer`, `id`, `name`, `parent`, `population`, `crs`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let mut parts = s.split(',');
         let path = parts.next().unwrap_or_default();
@@ -93,7 +97,7 @@ impl LayerSpec {
         let mut spec = LayerSpec::new(path);
         for kv in parts {
             let (k, v) = kv.split_once('=').ok_or_else(|| {
-                format!("'{kv}' in '{s}': expected key=value (keys: id, name, parent, population, crs)")
+                format!("'{kv}' in '{s}': expected key=value (keys: layer, id, name, parent, population, crs)")
             })?;
             let v = Some(v.to_string());
             match k {
@@ -102,8 +106,9 @@ impl LayerSpec {
                 "parent" => spec.fields.parent = v,
                 "population" | "pop" => spec.fields.population = v,
                 "crs" => spec.crs = v,
+                "layer" => spec.layer = v,
                 _ => {
-                    return Err(format!("unknown key '{k}' in '{s}' (keys: id, name, parent, population, crs)"));
+                    return Err(format!("unknown key '{k}' in '{s}' (keys: layer, id, name, parent, population, crs)"));
                 }
             }
         }
@@ -166,6 +171,8 @@ mod tests {
         assert_eq!(s.fields.parent.as_deref(), Some("state_fips"));
         assert_eq!(s.crs.as_deref(), Some("EPSG:4269"));
         assert!(LayerSpec::parse("x.geojson,colour=red").is_err());
+        let g = LayerSpec::parse("us.gpkg,layer=counties,id=geoid").unwrap();
+        assert_eq!(g.layer.as_deref(), Some("counties"));
         assert!(LayerSpec::parse("x.geojson,id").is_err());
     }
 }

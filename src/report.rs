@@ -128,7 +128,7 @@ pub struct ZoneLevelReport {
     pub slivers: Slivers,
     /// Share outside every unit, 0..1.
     pub uncovered_share: f64,
-    /// 1 / Σ share².
+    /// Effective number of jurisdictions over the covered part: 1 / Σ (share / covered)².
     pub effective_n: f64,
     /// Largest share, 0..1.
     pub largest_share: f64,

@@ -10,7 +10,7 @@ use crate::geometry::ChunkIndex;
 use crate::geometry::area::segment_km;
 use crate::hierarchy::Hierarchy;
 use crate::index::IndexedLayer;
-use crate::io::geojson::{LoadError, load_layer_with_progress};
+use crate::io::{LoadError, load_layer_with_progress};
 use crate::model::Unit;
 use crate::model::{LayerSpec, Warning};
 use crate::overlay::{PairStats, Piece, PieceGeometry, overlay_layers};

@@ -1,5 +1,6 @@
-//! In-app dialogs: a file browser (native dialogs need a D-Bus session and a desktop portal,
-//! which many Linux machines lack) and the field-mapping dialog for new layers.
+//! Dialogs: the platform's file dialog (through `rfd` and the XDG desktop portal) when one is
+//! available, else an in-app file browser; and the field-mapping dialog for new layers, with
+//! a layer picker for multi-layer GeoPackages.
 
 use super::jobs::Job;
 use crate::io::Preview;
@@ -39,7 +40,7 @@ impl FileDialog {
     pub fn show(&mut self, ctx: &egui::Context) -> Option<Result<PathBuf, ()>> {
         let mut out = None;
         let title = match self.purpose {
-            FilePurpose::AddLayer => "Add a layer (GeoJSON)",
+            FilePurpose::AddLayer => "Add a layer (GeoJSON, Shapefile, GeoPackage, FlatGeobuf, GeoParquet)",
             FilePurpose::OpenProject => "Open a project",
             FilePurpose::Save(_) => "Save as",
         };
@@ -99,10 +100,71 @@ impl FileDialog {
     }
 }
 
+/// The platform's file dialog, run on a worker thread so the UI keeps drawing.
+///
+/// Linux desktops show it through the XDG desktop portal (D-Bus). Without a session bus it is
+/// not tried; when it answers "nothing chosen" within half a second, no dialog was shown (no
+/// portal), and the caller falls back to the in-app browser.
+pub struct NativeDialog {
+    /// Why it is open.
+    pub purpose: FilePurpose,
+    started: std::time::Instant,
+    job: Job<Option<PathBuf>>,
+}
+
+/// Whether to try the platform's file dialog at all.
+pub fn native_dialogs_available() -> bool {
+    std::env::var_os("CROSSBOUND_NO_NATIVE_DIALOG").is_none()
+        && (cfg!(not(target_os = "linux")) || std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some())
+}
+
+/// What a native dialog came to.
+pub enum NativeOutcome {
+    /// A file was chosen.
+    Chosen(PathBuf),
+    /// The user cancelled.
+    Cancelled,
+    /// No dialog could be shown: use the in-app browser.
+    Unavailable,
+}
+
+impl NativeDialog {
+    /// Opens the dialog for `purpose` in `dir`, showing `filters` (label, extensions).
+    pub fn open(
+        ctx: &egui::Context,
+        purpose: FilePurpose,
+        dir: &Path,
+        name: &str,
+        filters: &[(&'static str, &'static [&'static str])],
+    ) -> Self {
+        let mut d = rfd::FileDialog::new().set_directory(dir);
+        if !name.is_empty() {
+            d = d.set_file_name(name);
+        }
+        for (label, exts) in filters {
+            d = d.add_filter(*label, exts);
+        }
+        let save = matches!(purpose, FilePurpose::Save(_));
+        let job = Job::spawn("File dialog", ctx, move |_| if save { d.save_file() } else { d.pick_file() });
+        NativeDialog { purpose, started: std::time::Instant::now(), job }
+    }
+
+    /// The outcome, once the dialog has closed.
+    pub fn poll(&mut self) -> Option<NativeOutcome> {
+        self.job.poll().map(|r| match r {
+            Some(p) => NativeOutcome::Chosen(p),
+            None if self.started.elapsed() < std::time::Duration::from_millis(500) => NativeOutcome::Unavailable,
+            None => NativeOutcome::Cancelled,
+        })
+    }
+}
+
 /// Maps the fields of a file being added as a layer.
 pub struct FieldDialog {
     /// The file.
     pub path: PathBuf,
+    /// The layer chosen in a multi-layer file (GeoPackage).
+    pub layer: Option<String>,
     /// Its preview, once read (read in the background).
     pub preview: Option<Result<Preview, String>>,
     job: Option<Job<Result<Preview, String>>>,
@@ -117,16 +179,27 @@ pub struct FieldDialog {
 impl FieldDialog {
     /// Starts reading the preview.
     pub fn new(ctx: &egui::Context, path: PathBuf) -> Self {
-        let p = path.clone();
-        let job = Job::spawn("Reading fields", ctx, move |_| crate::io::preview(&p, 5).map_err(|e| e.to_string()));
-        FieldDialog {
+        let mut d = FieldDialog {
             path,
+            layer: None,
             preview: None,
-            job: Some(job),
+            job: None,
             fields: FieldMapping::default(),
             crs: String::new(),
             as_admin: false,
-        }
+        };
+        d.read_preview(ctx);
+        d
+    }
+
+    /// (Re)reads the preview of the chosen layer in the background.
+    fn read_preview(&mut self, ctx: &egui::Context) {
+        let (p, layer) = (self.path.clone(), self.layer.clone());
+        self.preview = None;
+        self.fields = FieldMapping::default();
+        self.job = Some(Job::spawn("Reading fields", ctx, move |_| {
+            crate::io::preview(&p, layer.as_deref(), 5).map_err(|e| e.to_string())
+        }));
     }
 
     /// Shows it; returns the spec and role when confirmed, `Err(())` when cancelled.
@@ -138,6 +211,7 @@ impl FieldDialog {
             self.job = None;
         }
         let mut out = None;
+        let mut pick_layer: Option<String> = None;
         egui::Window::new("Map the fields of the new layer").collapsible(false).default_size([640.0, 420.0]).show(
             ctx,
             |ui| {
@@ -155,11 +229,43 @@ impl FieldDialog {
                             out = Some(Err(()));
                         }
                     }
-                    Some(Ok(p)) => {
+                    Some(Ok(p)) if p.layer.is_none() => {
                         ui.label(format!(
-                            "{} features; CRS: {}",
+                            "This {} holds {} polygon layers. Which one?",
+                            p.format.name(),
+                            p.layers.len()
+                        ));
+                        for l in &p.layers {
+                            if ui.button(l).clicked() {
+                                pick_layer = Some(l.clone());
+                            }
+                        }
+                        if ui.button("Cancel").clicked() {
+                            out = Some(Err(()));
+                        }
+                    }
+                    Some(Ok(p)) => {
+                        if p.layers.len() > 1 {
+                            ui.horizontal(|ui| {
+                                ui.label("Layer:");
+                                let current = p.layer.clone().unwrap_or_default();
+                                egui::ComboBox::from_id_salt("gpkg-layer").selected_text(&current).show_ui(ui, |ui| {
+                                    for l in &p.layers {
+                                        if ui.selectable_label(*l == current, l).clicked() && *l != current {
+                                            pick_layer = Some(l.clone());
+                                        }
+                                    }
+                                });
+                            });
+                        }
+                        ui.label(format!(
+                            "{}: {} features; CRS: {}",
+                            p.format.name(),
                             p.feature_count,
-                            p.declared_crs.clone().unwrap_or_else(|| "none declared (WGS 84 lon/lat)".into())
+                            p.declared_crs
+                                .as_deref()
+                                .map(crate::crs::short_label)
+                                .unwrap_or_else(|| "none declared (WGS 84 lon/lat)".into())
                         ));
                         ui.horizontal(|ui| {
                             ui.radio_value(&mut self.as_admin, false, "Ecological zones");
@@ -215,6 +321,7 @@ impl FieldDialog {
                             if ui.button("Add layer").clicked() {
                                 let spec = LayerSpec {
                                     path: self.path.clone(),
+                                    layer: if p.layers.len() > 1 { p.layer.clone() } else { None },
                                     fields: self.fields.clone(),
                                     crs: (!self.crs.trim().is_empty()).then(|| self.crs.trim().to_string()),
                                 };
@@ -228,6 +335,10 @@ impl FieldDialog {
                 }
             },
         );
+        if let Some(l) = pick_layer {
+            self.layer = Some(l);
+            self.read_preview(ctx);
+        }
         out
     }
 }

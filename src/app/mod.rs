@@ -17,7 +17,10 @@ pub mod scene;
 pub mod state;
 pub mod tessellate;
 
-use dialogs::{FieldDialog, FileDialog, FilePurpose};
+/// Every layer extension, for file filters.
+const ALL_LAYER_EXTENSIONS: &[&str] = &["geojson", "json", "shp", "gpkg", "fgb", "parquet", "geoparquet"];
+
+use dialogs::{FieldDialog, FileDialog, FilePurpose, NativeDialog, NativeOutcome};
 use map::MapView;
 use state::{AppState, Export};
 
@@ -43,6 +46,8 @@ pub struct UiState {
     pub file: Option<FileDialog>,
     /// Open field-mapping dialog.
     pub fields: Option<FieldDialog>,
+    /// The platform's file dialog, while it is open.
+    pub native: Option<NativeDialog>,
     /// Help > About.
     pub about: bool,
     /// Keyboard shortcuts window.
@@ -156,13 +161,13 @@ impl CrossboundApp {
             )
         });
         if open {
-            self.open_file(FilePurpose::AddLayer);
+            self.open_file(ctx, FilePurpose::AddLayer);
         }
         if save {
-            self.save_file(Export::Project, "session.crossbound.json");
+            self.save_file(ctx, Export::Project, "session.crossbound.json");
         }
         if export {
-            self.save_file(Export::Report, "report.json");
+            self.save_file(ctx, Export::Report, "report.json");
         }
         if fit {
             self.state.frame_request = self.state.extent();
@@ -200,34 +205,70 @@ impl CrossboundApp {
         }
     }
 
-    /// Opens the file browser for `purpose`.
-    pub fn open_file(&mut self, purpose: FilePurpose) {
+    /// Opens a file dialog for `purpose`: the platform's when available, else the in-app one.
+    pub fn open_file(&mut self, ctx: &egui::Context, purpose: FilePurpose) {
         let dir = crate::study::data_dir();
-        let exts = match purpose {
-            FilePurpose::AddLayer => vec!["geojson", "json"],
-            _ => vec!["json"],
-        };
-        self.ui.file = Some(FileDialog::new(purpose, &dir, "", exts));
+        if dialogs::native_dialogs_available() {
+            let filters: Vec<(&'static str, &'static [&'static str])> = match purpose {
+                FilePurpose::AddLayer => {
+                    let mut v = vec![("All supported layers", ALL_LAYER_EXTENSIONS)];
+                    v.extend_from_slice(crate::io::EXTENSIONS);
+                    v
+                }
+                _ => vec![("crossbound project", &["json"])],
+            };
+            self.ui.native = Some(NativeDialog::open(ctx, purpose, &dir, "", &filters));
+        } else {
+            self.open_builtin(purpose, "");
+        }
     }
 
-    /// Opens the save dialog for an export.
-    pub fn save_file(&mut self, what: Export, name: &str) {
+    fn open_builtin(&mut self, purpose: FilePurpose, name: &str) {
+        let (dir, exts) = match purpose {
+            FilePurpose::AddLayer => (crate::study::data_dir(), ALL_LAYER_EXTENSIONS.to_vec()),
+            FilePurpose::OpenProject => (crate::study::data_dir(), vec!["json"]),
+            FilePurpose::Save(_) => (std::env::current_dir().unwrap_or_default(), vec![]),
+        };
+        self.ui.file = Some(FileDialog::new(purpose, &dir, name, exts));
+    }
+
+    /// Opens the save dialog for an export, proposing `name`.
+    pub fn save_file(&mut self, ctx: &egui::Context, what: Export, name: &str) {
         let dir = std::env::current_dir().unwrap_or_default();
-        self.ui.file = Some(FileDialog::new(FilePurpose::Save(what), &dir, name, vec![]));
+        if dialogs::native_dialogs_available() {
+            self.ui.native = Some(NativeDialog::open(ctx, FilePurpose::Save(what), &dir, name, &[]));
+        } else {
+            self.open_builtin(FilePurpose::Save(what), name);
+        }
+    }
+
+    fn chosen(&mut self, ctx: &egui::Context, purpose: FilePurpose, path: std::path::PathBuf) {
+        match purpose {
+            FilePurpose::AddLayer => self.ui.fields = Some(FieldDialog::new(ctx, path)),
+            FilePurpose::OpenProject => self.state.open_project(ctx, &path),
+            FilePurpose::Save(what) => self.state.export(what, &path),
+        }
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
+        if let Some(d) = &mut self.ui.native
+            && let Some(outcome) = d.poll()
+        {
+            let purpose = d.purpose;
+            self.ui.native = None;
+            match outcome {
+                NativeOutcome::Chosen(path) => self.chosen(ctx, purpose, path),
+                NativeOutcome::Cancelled => {}
+                NativeOutcome::Unavailable => self.open_builtin(purpose, ""),
+            }
+        }
         if let Some(d) = &mut self.ui.file
             && let Some(r) = d.show(ctx)
         {
             let purpose = d.purpose;
             self.ui.file = None;
             if let Ok(path) = r {
-                match purpose {
-                    FilePurpose::AddLayer => self.ui.fields = Some(FieldDialog::new(ctx, path)),
-                    FilePurpose::OpenProject => self.state.open_project(ctx, &path),
-                    FilePurpose::Save(what) => self.state.export(what, &path),
-                }
+                self.chosen(ctx, purpose, path);
             }
         }
         if let Some(d) = &mut self.ui.fields

@@ -22,13 +22,13 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Add layer…  (Ctrl+O)").clicked() {
-                    app.open_file(FilePurpose::AddLayer);
+                    app.open_file(&ui.ctx().clone(), FilePurpose::AddLayer);
                 }
                 if ui.button("Open project…").clicked() {
-                    app.open_file(FilePurpose::OpenProject);
+                    app.open_file(&ui.ctx().clone(), FilePurpose::OpenProject);
                 }
                 if ui.button("Save project…  (Ctrl+S)").clicked() {
-                    app.save_file(Export::Project, "session.crossbound.json");
+                    app.save_file(&ui.ctx().clone(), Export::Project, "session.crossbound.json");
                 }
                 ui.separator();
                 if ui.button("US demo (states, counties, watersheds, parks)").clicked() {
@@ -45,9 +45,11 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                     ("Shares (CSV)…", Export::Csv, "shares.csv"),
                     ("Zones (GeoJSON)…", Export::ZonesGeojson, "zones.geojson"),
                     ("Bodies (GeoJSON)…", Export::BodiesGeojson, "bodies.geojson"),
+                    ("Zones and bodies (GeoPackage)…", Export::Gpkg, "crossbound.gpkg"),
+                    ("Parts (Parquet)…", Export::PartsParquet, "parts.parquet"),
                 ] {
                     if ui.add_enabled(loaded, egui::Button::new(label)).clicked() {
-                        app.save_file(what, name);
+                        app.save_file(&ui.ctx().clone(), what, name);
                     }
                 }
                 let body = match app.state.selection {
@@ -59,10 +61,10 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                     .clicked()
                     && let Some(b) = body
                 {
-                    app.save_file(Export::Brief(b), "brief.html");
+                    app.save_file(&ui.ctx().clone(), Export::Brief(b), "brief.html");
                 }
                 if ui.add_enabled(loaded, egui::Button::new("Map image (PNG)…")).clicked() {
-                    app.save_file(Export::MapPng, "map.png");
+                    app.save_file(&ui.ctx().clone(), Export::MapPng, "map.png");
                 }
             });
             ui.menu_button("View", |ui| {
@@ -186,7 +188,7 @@ fn layers_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
         });
     }
     if ui.button("+ Add layer…").clicked() {
-        app.open_file(FilePurpose::AddLayer);
+        app.open_file(&ui.ctx().clone(), FilePurpose::AddLayer);
     }
     let ctx = ui.ctx().clone();
     match action {
@@ -374,7 +376,7 @@ fn zone_details(ui: &mut egui::Ui, app: &mut CrossboundApp, e: usize, z: usize) 
     if ui.button("Export brief (HTML)…").clicked()
         && let Some(i) = body_ix
     {
-        app.save_file(Export::Brief(i), "brief.html");
+        app.save_file(&ui.ctx().clone(), Export::Brief(i), "brief.html");
     }
 }
 
@@ -450,7 +452,7 @@ pub fn table_panel(ui: &mut egui::Ui, app: &mut CrossboundApp) {
             ui.radio_value(&mut app.ui.table_units, true, "units of the level");
             ui.add(egui::TextEdit::singleline(&mut app.state.table_filter).hint_text("filter…").desired_width(160.0));
             if ui.button("Export CSV…").clicked() {
-                app.save_file(Export::Table(app.ui.table_units), "table.csv");
+                app.save_file(&ui.ctx().clone(), Export::Table(app.ui.table_units), "table.csv");
             }
         });
         let (header, rows) = app.state.table(app.ui.table_units);

@@ -431,6 +431,8 @@ impl AppState {
             }
             Export::Project => self.project.save(path).map_err(io),
             Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
+            Export::Gpkg => crate::export::gpkg::write_gpkg(path, &l.study, &report, &l.bodies).map_err(io),
+            Export::PartsParquet => crate::export::parquet::write_parts_parquet(path, &l.study, false).map_err(io),
             Export::Table(units) => {
                 let (header, rows) = self.table(units);
                 crate::io::atomic::write_atomic_with(path, |w| {
@@ -648,4 +650,8 @@ pub enum Export {
     Table(bool),
     /// The map at the current view, as PNG.
     MapPng,
+    /// Zones, bodies and parts as a GeoPackage.
+    Gpkg,
+    /// The overlay's parts table as Parquet.
+    PartsParquet,
 }

@@ -1,7 +1,363 @@
 //! Reading layers and writing results. Knows nothing of the analysis.
+//!
+//! Input is one decoder per format ([`geojson`], [`shapefile`], [`gpkg`], [`flatgeobuf`],
+//! [`geoparquet`]) over one format-neutral [`builder`]. The format is chosen by extension and
+//! checked by content (magic bytes), so a misnamed file gets a clear error. Adding a format is
+//! one decoder file plus a line in [`Format`].
 
 pub mod atomic;
+pub mod builder;
+pub mod decode;
+pub mod flatgeobuf;
 pub mod geojson;
+pub mod geoparquet;
+pub mod gpkg;
+pub mod shapefile;
+pub mod wkb;
 
 pub use atomic::write_atomic;
-pub use geojson::{LoadError, Preview, load_layer, load_layer_with_progress, preview};
+
+use crate::model::{FieldMapping, Layer, LayerSpec};
+use crate::progress::{NoProgress, Progress};
+use decode::{Decoded, Feature, GeometrySource};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Runs `$e` with `$d` bound to the decoded layer, whatever its geometry source type.
+macro_rules! each_decoded {
+    ($any:expr, $d:ident => $e:expr) => {
+        match $any {
+            AnyDecoded::Json($d) => $e,
+            AnyDecoded::Shp($d) => $e,
+            AnyDecoded::Gpkg($d) => $e,
+            AnyDecoded::Wkb($d) => $e,
+            AnyDecoded::Geom($d) => $e,
+        }
+    };
+}
+
+/// Why a layer could not be loaded. Every variant names the file (and the layer, for
+/// multi-layer formats); feature errors name the feature's index (0-based, in file order) and
+/// id when known.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not of the expected format, or not shaped as a layer.
+    #[error("{path}: {msg}")]
+    Format {
+        /// The file (and layer).
+        path: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// One feature is malformed.
+    #[error("{path}: feature {index}{id}: {msg}")]
+    Feature {
+        /// The file (and layer).
+        path: String,
+        /// Index of the feature in the file, from 0.
+        index: usize,
+        /// ` (id "…")` when known, else empty.
+        id: String,
+        /// What is wrong.
+        msg: String,
+    },
+}
+
+impl LoadError {
+    /// A format error for `path`.
+    pub fn format(path: impl std::fmt::Display, msg: impl Into<String>) -> Self {
+        LoadError::Format { path: path.to_string(), msg: msg.into() }
+    }
+}
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// GeoJSON (RFC 7946, or with a legacy `crs` member).
+    GeoJson,
+    /// ESRI Shapefile: `.shp` with `.dbf`, `.shx`, `.prj` and `.cpg` beside it.
+    Shapefile,
+    /// OGC GeoPackage (SQLite), possibly with several layers.
+    GeoPackage,
+    /// FlatGeobuf.
+    FlatGeobuf,
+    /// GeoParquet 1.0/1.1 (WKB).
+    GeoParquet,
+}
+
+/// File extensions per format, for file dialogs: (label, extensions).
+pub const EXTENSIONS: &[(&str, &[&str])] = &[
+    ("GeoJSON", &["geojson", "json"]),
+    ("Shapefile", &["shp"]),
+    ("GeoPackage", &["gpkg"]),
+    ("FlatGeobuf", &["fgb"]),
+    ("GeoParquet", &["parquet", "geoparquet"]),
+];
+
+impl Format {
+    /// Human name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::GeoJson => "GeoJSON",
+            Format::Shapefile => "Shapefile",
+            Format::GeoPackage => "GeoPackage",
+            Format::FlatGeobuf => "FlatGeobuf",
+            Format::GeoParquet => "GeoParquet",
+        }
+    }
+
+    /// The format a file name's extension says, if any.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "geojson" | "json" => Some(Format::GeoJson),
+            "shp" => Some(Format::Shapefile),
+            "gpkg" => Some(Format::GeoPackage),
+            "fgb" => Some(Format::FlatGeobuf),
+            "parquet" | "geoparquet" => Some(Format::GeoParquet),
+            _ => None,
+        }
+    }
+
+    /// The format the first bytes of a file say, if recognisable.
+    pub fn from_magic(head: &[u8]) -> Option<Format> {
+        if head.starts_with(b"SQLite format 3\0") {
+            Some(Format::GeoPackage)
+        } else if head.starts_with(b"fgb") {
+            Some(Format::FlatGeobuf)
+        } else if head.starts_with(b"PAR1") {
+            Some(Format::GeoParquet)
+        } else if head.starts_with(&[0x00, 0x00, 0x27, 0x0A]) {
+            Some(Format::Shapefile)
+        } else {
+            let t = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            let first = t.iter().find(|b| !b.is_ascii_whitespace());
+            // JSON (UTF-8), or UTF-16 with a byte-order mark.
+            (first == Some(&b'{') || head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF"))
+                .then_some(Format::GeoJson)
+        }
+    }
+
+    /// Chooses the format of `path` by extension and checks it against the content.
+    pub fn detect(path: &Path) -> Result<Format, LoadError> {
+        let p = path.display().to_string();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "dbf" | "shx" | "prj" | "cpg" => {
+                return Err(LoadError::format(
+                    &p,
+                    format!("a .{ext} file is part of a Shapefile: open the .shp file beside it"),
+                ));
+            }
+            "zip" | "gz" | "7z" => {
+                return Err(LoadError::format(&p, "compressed archive: extract it and open the layer inside"));
+            }
+            _ => {}
+        }
+        let mut head = [0u8; 64];
+        let n = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path).map_err(|source| LoadError::Io { path: p.clone(), source })?;
+            let mut n = 0;
+            loop {
+                match f.read(&mut head[n..]) {
+                    Ok(0) => break,
+                    Ok(k) => {
+                        n += k;
+                        if n == head.len() {
+                            break;
+                        }
+                    }
+                    Err(source) => return Err(LoadError::Io { path: p.clone(), source }),
+                }
+            }
+            n
+        };
+        if n == 0 {
+            return Err(LoadError::format(&p, "the file is empty"));
+        }
+        let by_content = Format::from_magic(&head[..n]);
+        match (Format::from_extension(path), by_content) {
+            (Some(e), Some(c)) if e == c => Ok(e),
+            (Some(e), Some(c)) => Err(LoadError::format(
+                &p,
+                format!("named as {} but the content is {} (rename it, or check the file)", e.name(), c.name()),
+            )),
+            (Some(e), None) => Err(LoadError::format(
+                &p,
+                format!("named as {} but the content is not {} (truncated, or another format?)", e.name(), e.name()),
+            )),
+            (None, Some(c)) => Ok(c),
+            (None, None) => Err(LoadError::format(
+                &p,
+                "unknown format: crossbound reads GeoJSON (.geojson, .json), Shapefile (.shp), GeoPackage (.gpkg), FlatGeobuf (.fgb) and GeoParquet (.parquet)",
+            )),
+        }
+    }
+}
+
+/// Loads one layer. See [`load_layer_with_progress`].
+pub fn load_layer(spec: &LayerSpec) -> Result<Layer, LoadError> {
+    load_layer_with_progress(spec, &NoProgress)
+}
+
+/// Loads one layer in any supported format: decodes it, then the builder maps fields,
+/// reprojects to lon/lat, repairs geometry and dissolves features sharing an id. Repairs and
+/// skips become [`crate::model::Warning`]s in the layer.
+pub fn load_layer_with_progress(spec: &LayerSpec, progress: &dyn Progress) -> Result<Layer, LoadError> {
+    progress.update("parse", 0, 1);
+    with_decoded(spec, |source, d| each_decoded!(d, d => builder::build_layer(spec, source, d, progress)))
+}
+
+/// A decoded layer of any format (each format's geometry source type).
+pub enum AnyDecoded<'a> {
+    /// GeoJSON: raw JSON slices.
+    Json(Decoded<geojson::JsonGeometry<'a>>),
+    /// Shapefile: raw record slices.
+    Shp(Decoded<shapefile::ShpRecord<'a>>),
+    /// GeoPackage: GeoPackage geometry blobs.
+    Gpkg(Decoded<gpkg::GpkgBlob>),
+    /// GeoParquet: WKB blobs.
+    Wkb(Decoded<Option<wkb::WkbBlob>>),
+    /// Formats decoded as they are read (FlatGeobuf).
+    Geom(Decoded<decode::Geom>),
+}
+
+impl AnyDecoded<'_> {
+    fn features(&self) -> &[Feature] {
+        each_decoded!(self, d => &d.features)
+    }
+    fn declared_crs(&self) -> Option<&str> {
+        each_decoded!(self, d => d.declared_crs.as_deref())
+    }
+}
+
+/// Reads and decodes `spec`'s file and hands the result (and the source label for messages:
+/// the file, and the layer when the file has several) to `f`.
+fn with_decoded<R>(
+    spec: &LayerSpec,
+    f: impl FnOnce(&str, AnyDecoded<'_>) -> Result<R, LoadError>,
+) -> Result<R, LoadError> {
+    let path = spec.path.display().to_string();
+    let format = Format::detect(&spec.path)?;
+    if format != Format::GeoPackage
+        && let Some(l) = &spec.layer
+    {
+        let stem = spec.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        if *l != stem {
+            return Err(LoadError::format(
+                &path,
+                format!("layer=\"{l}\" given, but a {} file holds one layer (\"{stem}\")", format.name()),
+            ));
+        }
+    }
+    let read = || std::fs::read(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source });
+    match format {
+        Format::GeoJson => {
+            let bytes = read()?;
+            let (text, warning) = geojson::text_of(&bytes).map_err(|msg| LoadError::format(&path, msg))?;
+            let mut d = geojson::decode(&path, &text)?;
+            d.warnings.extend(warning.map(|w| (w, 1)));
+            f(&path, AnyDecoded::Json(d))
+        }
+        Format::Shapefile => {
+            let files = shapefile::ShapefileFiles::read(&spec.path)?;
+            let d = shapefile::decode(&path, &files)?;
+            f(&path, AnyDecoded::Shp(d))
+        }
+        Format::GeoPackage => {
+            let (layer, d) = gpkg::decode(&spec.path, spec.layer.as_deref())?;
+            f(&format!("{path} (layer \"{layer}\")"), AnyDecoded::Gpkg(d))
+        }
+        Format::FlatGeobuf => {
+            let bytes = read()?;
+            f(&path, AnyDecoded::Geom(flatgeobuf::decode(&path, &bytes)?))
+        }
+        Format::GeoParquet => {
+            let bytes = read()?;
+            f(&path, AnyDecoded::Wkb(geoparquet::decode(&path, bytes)?))
+        }
+    }
+}
+
+/// A quick look at a file before loading it: for the field-mapping dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// The format.
+    pub format: Format,
+    /// The layers in the file (GeoPackage: the polygon tables; other formats: one).
+    pub layers: Vec<String>,
+    /// The layer previewed (`None`: the file has several and none was chosen).
+    pub layer: Option<String>,
+    /// Number of features.
+    pub feature_count: usize,
+    /// Property names, in first-seen order over the previewed features.
+    pub keys: Vec<String>,
+    /// Properties of the first few features.
+    pub sample: Vec<Map<String, Value>>,
+    /// The CRS the file declares (normalised), if any.
+    pub declared_crs: Option<String>,
+    /// What would be detected: id, name, population fields.
+    pub detected: FieldMapping,
+}
+
+/// Reads a file's properties and CRS without building any geometry. For a GeoPackage with
+/// several polygon layers and no `layer` chosen, lists the layers and previews none.
+pub fn preview(path: &Path, layer: Option<&str>, rows: usize) -> Result<Preview, LoadError> {
+    let format = Format::detect(path)?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let layers = if format == Format::GeoPackage { gpkg::polygon_layers(path)? } else { vec![stem.clone()] };
+    if layer.is_none() && layers.len() > 1 {
+        return Ok(Preview {
+            format,
+            layers,
+            layer: None,
+            feature_count: 0,
+            keys: Vec::new(),
+            sample: Vec::new(),
+            declared_crs: None,
+            detected: FieldMapping::default(),
+        });
+    }
+    let mut spec = LayerSpec::new(path);
+    spec.layer = layer.map(str::to_string).or_else(|| (format == Format::GeoPackage).then(|| layers[0].clone()));
+    with_decoded(&spec, |source, d| {
+        let features = d.features();
+        let mut keys: Vec<String> = Vec::new();
+        for f in features.iter().take(rows.max(1) * 10) {
+            for k in f.properties.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+        let detected = if features.is_empty() {
+            FieldMapping::default()
+        } else {
+            builder::resolve_fields(&spec, features, source)?
+        };
+        Ok(Preview {
+            format,
+            layers: layers.clone(),
+            layer: spec.layer.clone().or(Some(stem.clone())),
+            feature_count: features.len(),
+            keys,
+            sample: features.iter().take(rows).map(|f| f.properties.clone()).collect(),
+            declared_crs: d.declared_crs().map(str::to_string),
+            detected,
+        })
+    })
+}
+
+/// Loads a layer from decoded features (for tests and fuzzing of one decoder at a time).
+pub fn build<G: GeometrySource>(spec: &LayerSpec, decoded: Decoded<G>) -> Result<Layer, LoadError> {
+    builder::build_layer(spec, &spec.path.display().to_string(), decoded, &NoProgress)
+}

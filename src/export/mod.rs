@@ -1,0 +1,173 @@
+//! Writing results: the JSON report, CSV of parts, GeoJSON and GeoPackage of zones and
+//! bodies, and the parts table as Parquet. Every file is written atomically (temporary file,
+//! then rename). The zone and body attributes are built once ([`zone_properties`],
+//! [`body_properties`]) and shared by the GeoJSON and GeoPackage writers.
+
+pub mod gpkg;
+pub mod parquet;
+
+use crate::geometry::area::polygon_area_km2;
+use crate::io::atomic::write_atomic_with;
+use crate::report::{BodyReport, Report};
+use crate::study::Study;
+use geo::MultiPolygon;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Writes the report as pretty JSON.
+pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, report).map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// CSV header of [`write_parts_csv`].
+pub const CSV_HEADER: [&str; 7] = ["zone_id", "zone_name", "level", "admin_id", "admin_name", "area_km2", "share"];
+
+/// Writes one row per part: `zone_id,zone_name,level,admin_id,admin_name,area_km2,share`.
+pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(CSV_HEADER)?;
+        for z in &report.zones {
+            for l in &z.levels {
+                for p in &l.parts {
+                    c.write_record([
+                        z.id.as_str(),
+                        z.name.as_str(),
+                        &l.level.to_string(),
+                        &p.id,
+                        &p.name,
+                        &format!("{:.6}", p.area_km2),
+                        &format!("{:.8}", p.share),
+                    ])?;
+                }
+            }
+        }
+        c.flush()
+    })
+}
+
+/// GeoJSON geometry of a multipolygon.
+pub fn geometry_json(mp: &MultiPolygon<f64>) -> Value {
+    let polys: Vec<Value> =
+        mp.0.iter()
+            .map(|p| {
+                let rings: Vec<Value> = std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|r| Value::Array(r.0.iter().map(|c| json!([c.x, c.y])).collect()))
+                    .collect();
+                Value::Array(rings)
+            })
+            .collect();
+    json!({"type": "MultiPolygon", "coordinates": polys})
+}
+
+fn write_collection(path: &Path, features: Vec<Value>) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        serde_json::to_writer(&mut *w, &json!({"type": "FeatureCollection", "features": features}))
+            .map_err(std::io::Error::other)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// The zones with their results, in report order: (attributes, geometry).
+pub fn zone_features<'a>(
+    study: &'a Study,
+    report: &Report,
+) -> Vec<(serde_json::Map<String, Value>, &'a MultiPolygon<f64>)> {
+    let zones = study.eco.iter().flat_map(|e| e.layer.units.iter());
+    report.zones.iter().zip(zones).map(|(z, zone)| (zone_properties(z), &zone.geometry)).collect()
+}
+
+/// A zone's attributes (flat, for QGIS or a web map): `id`, `name`, `layer`, `area_km2`,
+/// `cut_any_level`, and per admin level `L{i}_cut`, `L{i}_parts` (count),
+/// `L{i}_largest_share`, `L{i}_effective_n`, `L{i}_uncovered_share`, `L{i}_border_km`,
+/// `L{i}_jurisdictions` (`id=share` by share, `;`-separated). Shares are 0..1, areas km².
+pub fn zone_properties(z: &crate::report::ZoneReport) -> serde_json::Map<String, Value> {
+    let mut props = serde_json::Map::new();
+    props.insert("id".into(), json!(z.id));
+    props.insert("name".into(), json!(z.name));
+    props.insert("layer".into(), json!(z.layer));
+    props.insert("area_km2".into(), json!(z.area_km2));
+    props.insert("cut_any_level".into(), json!(z.levels.iter().any(|l| l.cut)));
+    for l in &z.levels {
+        let p = format!("L{}_", l.level);
+        props.insert(format!("{p}cut"), json!(l.cut));
+        props.insert(format!("{p}parts"), json!(l.parts.len()));
+        props.insert(format!("{p}largest_share"), json!(l.largest_share));
+        props.insert(format!("{p}effective_n"), json!(l.effective_n));
+        props.insert(format!("{p}uncovered_share"), json!(l.uncovered_share));
+        props.insert(format!("{p}border_km"), json!(l.border_km));
+        let ids: Vec<String> = l.parts.iter().map(|p| format!("{}={:.4}", p.id, p.share)).collect();
+        props.insert(format!("{p}jurisdictions"), json!(ids.join(";")));
+    }
+    props
+}
+
+/// Writes the zones with their results as properties ([`zone_properties`]).
+pub fn write_zones_geojson(path: &Path, study: &Study, report: &Report) -> std::io::Result<()> {
+    let features = zone_features(study, report)
+        .into_iter()
+        .map(|(props, g)| json!({"type": "Feature", "properties": props, "geometry": geometry_json(g)}))
+        .collect();
+    write_collection(path, features)
+}
+
+/// The bodies with their extent: (attributes, geometry).
+pub fn body_features(
+    study: &Study,
+    bodies: &[crate::governance::Body],
+    reports: &[BodyReport],
+) -> Vec<(serde_json::Map<String, Value>, MultiPolygon<f64>)> {
+    bodies
+        .iter()
+        .zip(reports)
+        .map(|(b, r)| {
+            let extent = b.extent(study);
+            let area: f64 = extent.0.iter().map(polygon_area_km2).sum();
+            (body_properties(r, area), extent)
+        })
+        .collect()
+}
+
+/// A body's attributes: `id`, `level`, `layer`, `zones`, `area_km2`, members (names, ids,
+/// shares 0..1, cost shares 0..1; `;`-separated), `observers`, `convener`, `chair`,
+/// `parent_body`.
+pub fn body_properties(r: &BodyReport, area_km2: f64) -> serde_json::Map<String, Value> {
+    let join = |v: Vec<String>| v.join(";");
+    let json = json!({
+        "id": r.id,
+        "level": r.level,
+        "layer": r.layer,
+        "zones": r.zones.join(";"),
+        "area_km2": area_km2,
+        "members": join(r.members.iter().map(|m| m.name.clone()).collect()),
+        "member_ids": join(r.members.iter().map(|m| m.id.clone()).collect()),
+        "member_shares": join(r.members.iter().map(|m| format!("{:.4}", m.share)).collect()),
+        "cost_shares": join(r.members.iter().map(|m| format!("{:.4}", m.cost_share)).collect()),
+        "observers": join(r.observers.iter().map(|o| o.name.clone()).collect()),
+        "convener": r.convener.name,
+        "chair": r.chair.first,
+        "parent_body": r.parent_body,
+    });
+    match json {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Writes each body's extent with its members as properties ([`body_properties`]).
+pub fn write_bodies_geojson(
+    path: &Path,
+    study: &Study,
+    bodies: &[crate::governance::Body],
+    reports: &[BodyReport],
+) -> std::io::Result<()> {
+    let features = body_features(study, bodies, reports)
+        .into_iter()
+        .map(|(props, g)| json!({"type": "Feature", "properties": props, "geometry": geometry_json(&g)}))
+        .collect();
+    write_collection(path, features)
+}

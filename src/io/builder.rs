@@ -1,0 +1,430 @@
+//! The format-neutral layer builder: from a decoder's features to a [`Layer`].
+//!
+//! Written once for every format: field detection and mapping, the CRS (override > declared >
+//! lon/lat) and PROJ reprojection, coordinate checks, repair (closing rings, dropping
+//! degenerate ones, antimeridian split, invalid polygons rebuilt), dissolving features that
+//! share an id, and warnings that count what was repaired or skipped and name the features.
+//!
+//! # Field detection
+//! Unless mapped explicitly, the id is the first property among [`ID_CANDIDATES`] present in
+//! every feature, else the format's feature id when every feature has one, else the feature
+//! index. The name is the first of [`NAME_CANDIDATES`] present, else the id. The population is
+//! the first of [`POPULATION_CANDIDATES`] present. Parent fields are detected later, by the
+//! admin hierarchy, which can check them against the coarser layer's ids.
+
+use super::LoadError;
+use super::decode::{Decoded, Feature, Geom, GeometrySource, Rings};
+use crate::crs::{self, ToLonLat};
+use crate::geometry::{RepairCounts, area_km2, normalize_polygons};
+use crate::model::{FieldMapping, Layer, LayerSpec, Unit, Warning};
+use crate::progress::Progress;
+use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Property names tried, in order, for the unit id.
+pub const ID_CANDIDATES: &[&str] = &[
+    "id",
+    "ID",
+    "Id",
+    "fid",
+    "geoid",
+    "GEOID",
+    "adm1_code",
+    "adm0_a3",
+    "ADM0_A3",
+    "iso_a3",
+    "ISO_A3",
+    "huc2",
+    "huc4",
+    "huc6",
+    "huc8",
+    "unit_code",
+    "rid",
+    "code",
+    "CODE",
+    "state_fips",
+    "fips",
+    "FIPS",
+];
+/// Property names tried, in order, for the unit name.
+pub const NAME_CANDIDATES: &[&str] =
+    &["name", "NAME", "Name", "name_en", "NAME_EN", "unit_name", "admin", "ADMIN", "label", "title"];
+/// Property names tried, in order, for a population count.
+pub const POPULATION_CANDIDATES: &[&str] = &["population", "POPULATION", "pop", "POP", "pop_est", "POP_EST"];
+
+/// A property value as an id or name: strings as they are, numbers in their shortest form
+/// (an integral double prints without `.0`), null as absent.
+pub fn value_to_key(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 => (x as i64).to_string(),
+            _ => n.to_string(),
+        }),
+        other => Some(other.to_string()),
+    }
+}
+
+fn value_to_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// One feature after geometry decoding and repair.
+struct FeatureOut {
+    geometry: Result<Option<(MultiPolygon<f64>, RepairCounts)>, String>,
+    skipped_kind: Option<String>,
+    empty: bool,
+}
+
+/// Up to five ids in quotes, then "and N more".
+pub fn describe_examples(ids: &[String]) -> String {
+    let shown: Vec<String> = ids.iter().take(5).map(|s| format!("\"{s}\"")).collect();
+    let more = if ids.len() > 5 { format!(" and {} more", ids.len() - 5) } else { String::new() };
+    format!("{}{}", shown.join(", "), more)
+}
+
+/// Builds a layer from decoded features. `source` names the file (and layer) in messages;
+/// `name` is the layer's short name.
+pub fn build_layer<G: GeometrySource>(
+    spec: &LayerSpec,
+    source: &str,
+    decoded: Decoded<G>,
+    progress: &dyn Progress,
+) -> Result<Layer, LoadError> {
+    let path = source.to_string();
+    let fmt_err = |msg: String| LoadError::Format { path: path.clone(), msg };
+    let Decoded { features, geometries, declared_crs, layer_name, warnings: decoder_warnings } = decoded;
+    if features.is_empty() {
+        return Err(fmt_err("the layer has no features".into()));
+    }
+
+    // CRS: override > declared by the file > lon/lat WGS 84.
+    let crs_name =
+        spec.crs.as_deref().map(crs::normalize_name).or(declared_crs).unwrap_or_else(|| crs::LONLAT.to_string());
+    let reproject = !crs::is_lonlat_wgs84(&crs_name);
+    if reproject {
+        // Fail early, with PROJ's reason, if the CRS is unknown.
+        ToLonLat::new(&crs_name).map_err(fmt_err)?;
+    }
+
+    // Field mapping.
+    let fields = resolve_fields(spec, &features, &path)?;
+    let feature_key = |f: &Feature| -> Option<String> {
+        match &fields.id {
+            Some(k) => f.properties.get(k).and_then(value_to_key),
+            None => f.id.as_ref().and_then(value_to_key),
+        }
+    };
+    let id_label = |f: &Feature| feature_key(f).map(|k| format!(" (id \"{k}\")")).unwrap_or_default();
+    let id_from_index = fields.id.is_none() && features.iter().any(|f| f.id.is_none());
+
+    // Geometry: decode, check, reproject, repair. Parallel over features.
+    let total = features.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let outs: Vec<FeatureOut> = geometries
+        .into_par_iter()
+        // PROJ objects are not thread-safe: one transformer per worker.
+        .map_init(
+            || {
+                if reproject { ToLonLat::new(&crs_name).ok() } else { None }
+            },
+            |transform, g| {
+                let r = process_geometry(g, transform.as_ref(), &crs_name);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n.is_multiple_of(256) || n == total {
+                    progress.update("load", n, total);
+                }
+                r
+            },
+        )
+        .collect();
+
+    let mut warnings: Vec<Warning> =
+        decoder_warnings.into_iter().map(|(message, count)| Warning { source: path.clone(), message, count }).collect();
+    let mut null_ids = Vec::new();
+    let mut empty_ids = Vec::new();
+    let mut skipped: HashMap<String, Vec<String>> = HashMap::new();
+    let mut empty_after_repair = Vec::new();
+    let mut repairs = RepairCounts::default();
+    // Feature ids per kind of repair: unclosed, degenerate, antimeridian, polar, invalid.
+    let mut repaired_ids: [Vec<String>; 5] = Default::default();
+    // Group by id, keeping first-appearance order.
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: HashMap<String, Vec<(usize, MultiPolygon<f64>)>> = HashMap::new();
+    for (f, out) in features.iter().zip(outs) {
+        let key = if id_from_index {
+            f.index.to_string()
+        } else {
+            match feature_key(f) {
+                Some(k) => k,
+                None => {
+                    return Err(LoadError::Feature {
+                        path: path.clone(),
+                        index: f.index,
+                        id: String::new(),
+                        msg: match &fields.id {
+                            Some(k) => format!("no value for the id property \"{k}\""),
+                            None => "no feature id".into(),
+                        },
+                    });
+                }
+            }
+        };
+        match out.geometry {
+            Err(msg) => {
+                return Err(LoadError::Feature { path: path.clone(), index: f.index, id: id_label(f), msg });
+            }
+            Ok(None) => match out.skipped_kind {
+                Some(kind) => skipped.entry(kind).or_default().push(key),
+                None if out.empty => empty_ids.push(key),
+                None => null_ids.push(key),
+            },
+            Ok(Some((mp, counts))) => {
+                let per_kind = [
+                    counts.unclosed_rings,
+                    counts.degenerate_rings,
+                    counts.antimeridian_splits,
+                    counts.polar_rings,
+                    counts.invalid_repaired,
+                ];
+                for (ids, n) in repaired_ids.iter_mut().zip(per_kind) {
+                    if n > 0 {
+                        ids.push(key.clone());
+                    }
+                }
+                repairs.add(&counts);
+                if mp.0.is_empty() {
+                    empty_after_repair.push(key);
+                    continue;
+                }
+                if !groups.contains_key(&key) {
+                    order.push(key.clone());
+                }
+                groups.entry(key).or_default().push((f.index, mp));
+            }
+        }
+    }
+    let src = path.clone();
+    let mut warn = |message: String, count: usize| warnings.push(Warning { source: src.clone(), message, count });
+    if !null_ids.is_empty() {
+        warn(
+            format!("{} feature(s) with a null geometry skipped: {}", null_ids.len(), describe_examples(&null_ids)),
+            null_ids.len(),
+        );
+    }
+    if !empty_ids.is_empty() {
+        warn(
+            format!("{} feature(s) with an empty geometry skipped: {}", empty_ids.len(), describe_examples(&empty_ids)),
+            empty_ids.len(),
+        );
+    }
+    let mut kinds: Vec<_> = skipped.into_iter().collect();
+    kinds.sort();
+    for (kind, ids) in kinds {
+        warn(
+            format!("{} {kind} feature(s) skipped (only polygons are used): {}", ids.len(), describe_examples(&ids)),
+            ids.len(),
+        );
+    }
+    if !empty_after_repair.is_empty() {
+        warn(
+            format!(
+                "{} feature(s) had no area left after dropping degenerate rings, skipped: {}",
+                empty_after_repair.len(),
+                describe_examples(&empty_after_repair)
+            ),
+            empty_after_repair.len(),
+        );
+    }
+    for ((n, what), ids) in [
+        (repairs.unclosed_rings, "unclosed ring(s) closed"),
+        (repairs.degenerate_rings, "degenerate ring(s) (fewer than 3 distinct points) dropped"),
+        (repairs.antimeridian_splits, "polygon(s) crossing the antimeridian split at ±180°"),
+        (repairs.polar_rings, "ring(s) around a pole closed along the pole"),
+        (
+            repairs.invalid_repaired,
+            "invalid feature geometries (self-intersections, crossing rings, misplaced holes) repaired",
+        ),
+    ]
+    .into_iter()
+    .zip(&repaired_ids)
+    {
+        if n > 0 {
+            warn(format!("{n} {what}; features concerned: {}", describe_examples(ids)), n);
+        }
+    }
+    if groups.is_empty() {
+        return Err(fmt_err("no polygon features (all geometries were null, empty or not polygons)".into()));
+    }
+
+    // Dissolve features sharing an id.
+    let mut merged_ids = Vec::new();
+    let mut units: Vec<Unit> = order
+        .into_iter()
+        .filter_map(|key| {
+            // Every key in `order` was inserted into `groups` with at least one part.
+            let mut parts = groups.remove(&key)?;
+            let first_index = parts.first()?.0;
+            let geometry = if parts.len() == 1 {
+                parts.pop()?.1
+            } else {
+                merged_ids.push(key.clone());
+                parts.into_iter().fold(MultiPolygon::new(vec![]), |acc, (_, mp)| acc.union(&mp))
+            };
+            let f = &features[first_index];
+            let name = fields.name.as_ref().and_then(|k| f.properties.get(k)).and_then(value_to_key);
+            let parent_key = fields.parent.as_ref().and_then(|k| f.properties.get(k)).and_then(value_to_key);
+            let population = fields.population.as_ref().and_then(|k| f.properties.get(k)).and_then(value_to_f64);
+            // A non-empty geometry (repair drops empty polygons) always has a box.
+            let bbox = geometry.bounding_rect()?;
+            let area = area_km2(&geometry);
+            Some(Unit {
+                name: name.unwrap_or_default(),
+                id: key,
+                bbox,
+                area_km2: area,
+                geometry,
+                parent_key,
+                population,
+                properties: f.properties.clone(),
+            })
+        })
+        .collect();
+    if !merged_ids.is_empty() {
+        warn(
+            format!("features sharing an id were dissolved into one unit each: {}", describe_examples(&merged_ids)),
+            merged_ids.len(),
+        );
+    }
+    let missing_names: Vec<String> = units.iter().filter(|u| u.name.is_empty()).map(|u| u.id.clone()).collect();
+    if fields.name.is_some() && !missing_names.is_empty() {
+        warn(
+            format!(
+                "{} unit(s) have no name; their id is used: {}",
+                missing_names.len(),
+                describe_examples(&missing_names)
+            ),
+            missing_names.len(),
+        );
+    }
+    for u in &mut units {
+        if u.name.is_empty() {
+            u.name = u.id.clone();
+        }
+    }
+    let mut name_count: HashMap<&str, usize> = HashMap::new();
+    for u in &units {
+        *name_count.entry(u.name.as_str()).or_default() += 1;
+    }
+    let mut dup: Vec<String> = name_count.iter().filter(|(_, c)| **c > 1).map(|(n, _)| n.to_string()).collect();
+    if !dup.is_empty() {
+        dup.sort();
+        let n_units: usize = name_count.values().filter(|c| **c > 1).sum();
+        warn(
+            format!(
+                "{} name(s) are shared by {n_units} units (ids tell them apart): {}",
+                dup.len(),
+                describe_examples(&dup)
+            ),
+            n_units,
+        );
+    }
+    if fields.population.is_some() {
+        let missing = units.iter().filter(|u| u.population.is_none()).count();
+        if missing > 0 {
+            warn(format!("{missing} unit(s) have no usable population value"), missing);
+        }
+    }
+
+    let name = layer_name.unwrap_or_else(|| {
+        spec.path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| path.clone())
+    });
+    Ok(Layer { name, spec: spec.clone(), fields, crs: crs_name, units, warnings, feature_count: features.len() })
+}
+
+fn process_geometry<G: GeometrySource>(g: G, transform: Option<&ToLonLat>, crs_name: &str) -> FeatureOut {
+    let fail = |msg: String| FeatureOut { geometry: Err(msg), skipped_kind: None, empty: false };
+    let mut polys: Vec<Rings> = match g.decode() {
+        Err(e) => return fail(e),
+        Ok(Geom::Null) => return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: false },
+        Ok(Geom::Empty) => return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: true },
+        Ok(Geom::Other(kind)) => return FeatureOut { geometry: Ok(None), skipped_kind: Some(kind), empty: false },
+        Ok(Geom::Polygons(p)) if p.iter().all(|r| r.iter().all(|ring| ring.is_empty())) => {
+            return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: true };
+        }
+        Ok(Geom::Polygons(p)) => p,
+    };
+    for rings in &mut polys {
+        for ring in rings.iter_mut() {
+            if let Some(c) = ring.iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
+                return fail(format!("non-finite coordinate ({}, {})", c.x, c.y));
+            }
+            if let Some(t) = transform {
+                let mut pts: Vec<(f64, f64)> = ring.iter().map(|c| (c.x, c.y)).collect();
+                if let Err(e) = t.convert(&mut pts) {
+                    return fail(e);
+                }
+                for (c, (x, y)) in ring.iter_mut().zip(pts) {
+                    *c = Coord { x, y };
+                }
+                if let Some(c) = ring.iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
+                    return fail(format!(
+                        "reprojection from {crs_name} gave a non-finite coordinate ({}, {})",
+                        c.x, c.y
+                    ));
+                }
+            } else if let Some(c) = ring.iter().find(|c| c.x.abs() > 360.0 || c.y.abs() > 90.0 + 1e-9) {
+                return fail(format!(
+                    "coordinate ({}, {}) is outside the lon/lat range: the file declares no CRS, so it is read as WGS 84 lon/lat; if it is projected, give its CRS, e.g. --crs EPSG:3857 (or FILE,crs=EPSG:3857)",
+                    c.x, c.y
+                ));
+            }
+            for c in ring.iter_mut() {
+                c.y = c.y.clamp(-90.0, 90.0);
+            }
+        }
+    }
+    let (mp, counts) = normalize_polygons(polys);
+    FeatureOut { geometry: Ok(Some((mp, counts))), skipped_kind: None, empty: false }
+}
+
+/// The field mapping for `features`: explicit fields are checked, the others detected.
+pub fn resolve_fields(spec: &LayerSpec, features: &[Feature], path: &str) -> Result<FieldMapping, LoadError> {
+    let present_in_all = |k: &str| features.iter().all(|f| f.properties.get(k).is_some_and(|v| !v.is_null()));
+    let present_in_any = |k: &str| features.iter().any(|f| f.properties.get(k).is_some_and(|v| !v.is_null()));
+    let check = |k: &Option<String>, what: &str| -> Result<(), LoadError> {
+        if let Some(k) = k
+            && !present_in_any(k)
+        {
+            let mut keys: Vec<&String> = features.first().map(|f| f.properties.keys().collect()).unwrap_or_default();
+            keys.sort();
+            return Err(LoadError::Format {
+                path: path.to_string(),
+                msg: format!(
+                    "the {what} property \"{k}\" is in no feature (properties of the first feature: {})",
+                    keys.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        Ok(())
+    };
+    let f = &spec.fields;
+    check(&f.id, "id")?;
+    check(&f.name, "name")?;
+    check(&f.parent, "parent")?;
+    check(&f.population, "population")?;
+    let id = f.id.clone().or_else(|| ID_CANDIDATES.iter().find(|k| present_in_all(k)).map(|k| k.to_string()));
+    let name = f.name.clone().or_else(|| NAME_CANDIDATES.iter().find(|k| present_in_any(k)).map(|k| k.to_string()));
+    let population = f
+        .population
+        .clone()
+        .or_else(|| POPULATION_CANDIDATES.iter().find(|k| present_in_any(k)).map(|k| k.to_string()));
+    Ok(FieldMapping { id, name, parent: f.parent.clone(), population })
+}

@@ -1,0 +1,54 @@
+"""Reads crossbound's outputs with an independent reader (DuckDB + its GDAL-based spatial
+extension) and prints what it finds as JSON, for tests/formats.rs.
+
+usage: read_outputs.py gpkg FILE LAYER   -> rows of LAYER (geometry as validity + area km²)
+       read_outputs.py parquet FILE      -> rows (geometry as validity + area km² if present)
+"""
+import glob
+import json
+import os
+import sys
+
+import duckdb
+import duckdb_extension_spatial
+
+ext = glob.glob(os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions", "*", "spatial.duckdb_extension"))[0]
+con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
+                             "allow_unsigned_extensions": "true"})
+con.execute(f"LOAD '{ext}'")
+
+
+def rows(sql, params):
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+kind, path = sys.argv[1], sys.argv[2]
+if kind == "gpkg":
+    layer = sys.argv[3]
+    cols = [r["column_name"] for r in rows("DESCRIBE SELECT * FROM ST_Read(?, layer=?)", [path, layer])]
+    if "geom" in cols:
+        sql = ("SELECT * EXCLUDE (geom), ST_IsValid(geom) AS _valid, "
+               "ST_Area_Spheroid(ST_FlipCoordinates(geom)) / 1e6 AS _area_km2, ST_GeometryType(geom)::VARCHAR AS _type "
+               "FROM ST_Read(?, layer=?)")
+    else:
+        sql = "SELECT * FROM ST_Read(?, layer=?)"
+    out = rows(sql, [path, layer])
+else:
+    desc = rows("DESCRIBE SELECT * FROM read_parquet(?)", [path])
+    cols = [r["column_name"] for r in desc]
+    types = {r["column_name"]: r["column_type"] for r in desc}
+    if "geometry" in cols:
+        # DuckDB reads a GeoParquet column (metadata "geo") as GEOMETRY with its CRS; a plain
+        # binary column would need ST_GeomFromWKB. The type is reported as _geometry_type.
+        g = "geometry" if types["geometry"].startswith("GEOMETRY") else "ST_GeomFromWKB(geometry)"
+        sql = (f"SELECT * EXCLUDE (geometry), ST_IsValid({g}) AS _valid, "
+               f"ST_Area_Spheroid(ST_FlipCoordinates({g})) / 1e6 AS _area_km2, "
+               "FROM read_parquet(?)")
+    else:
+        sql = "SELECT * FROM read_parquet(?)"
+    out = rows(sql, [path])
+    for r in out:
+        r["_geometry_type"] = types.get("geometry")
+print(json.dumps({"columns": cols, "rows": out}, default=str))
