@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Load-time peer for crossbound's format benchmark: GDAL through pyogrio.
+"""Load-time peer for crossbound's format benchmark: GDAL through pyogrio. pyogrio's GDAL
+wheel has no Parquet driver, so GeoParquet is written and read by GeoPandas through pyarrow.
 
 usage: peer_load.py FILE... [--convert SRC.geojson OUTDIR]
   FILE...   : prints, per file, the best of 3 wall times of pyogrio.read_dataframe (GDAL
@@ -27,7 +28,10 @@ def convert(src, outdir):
         if df is None:
             df = pyogrio.read_dataframe(src)
         try:
-            pyogrio.write_dataframe(df, out, driver=driver, layer_options=opts or None)
+            if ext == "parquet":
+                df.to_parquet(out)  # GeoParquet 1.x, WKB, snappy (pyarrow)
+            else:
+                pyogrio.write_dataframe(df, out, driver=driver, layer_options=opts or None)
             print(f"wrote {out}", file=sys.stderr)
         except Exception as e:  # a GDAL build without the driver
             print(f"could not write {out}: {e}", file=sys.stderr)
@@ -49,6 +53,13 @@ if __name__ == "__main__":
         sys.exit(0)
     print(f"{'file':<60} {'read_dataframe ms':>18} {'read_arrow ms':>14}")
     for f in args:
+        if f.endswith(".parquet"):
+            import geopandas
+            import pyarrow.parquet as pq
+            df_ms = best(lambda: geopandas.read_parquet(f))
+            ar_ms = best(lambda: pq.read_table(f))
+            print(f"{f:<60} {df_ms:>18.0f} {ar_ms:>14.0f}  (geopandas.read_parquet / pyarrow)")
+            continue
         df_ms = best(lambda: pyogrio.read_dataframe(f))
         ar_ms = best(lambda: pyogrio.read_arrow(f))
         print(f"{f:<60} {df_ms:>18.0f} {ar_ms:>14.0f}")

@@ -34,6 +34,7 @@ fn main() {
     let project = Project::new(Inputs {
         admin: vec![LayerSpec::new(dir.join(files[0])), LayerSpec::new(dir.join(files[1]))],
         eco: vec![LayerSpec::new(dir.join(files[2]))],
+        ..Default::default()
     });
     let mut h = Harness::builder().with_size([1400.0, 900.0]).wgpu().build_eframe(|cc| CrossboundApp::new(cc));
     h.state_mut().state.wait_for_job(); // the US demo started by default

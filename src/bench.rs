@@ -94,6 +94,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
                 LayerSpec::new(data.join("us/counties.geojson")),
             ],
             eco: vec![LayerSpec::new(data.join("us/huc2_watersheds.geojson"))],
+            ..Default::default()
         },
     }];
     let provinces = bench_dir.join("world_provinces_full.geojson");
@@ -101,7 +102,11 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if provinces.exists() && regions.exists() {
         cases.push(Case {
             name: "world",
-            inputs: Inputs { admin: vec![LayerSpec::new(provinces)], eco: vec![LayerSpec::new(regions)] },
+            inputs: Inputs {
+                admin: vec![LayerSpec::new(provinces)],
+                eco: vec![LayerSpec::new(regions)],
+                ..Default::default()
+            },
         });
     } else {
         eprintln!(

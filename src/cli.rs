@@ -36,6 +36,20 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// Open the desktop app on a project or a demo (without arguments: the last session).
     App(AppArgs),
+    /// Write the overlay as an Apache Sedona job (GeoParquet layers, SQL, a SedonaDB runner).
+    ExportJob(ExportJobArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportJobArgs {
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// The folder to write the job into (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Densify edges to at most this many degrees (points on the edges: the same regions).
+    #[arg(long = "densify-deg", default_value_t = 0.1)]
+    pub densify_deg: f64,
 }
 
 #[derive(Args, Debug)]
@@ -46,21 +60,33 @@ pub struct AppArgs {
     /// A bundled demo to open.
     #[arg(long, value_enum)]
     pub demo: Option<Demo>,
+    /// A parts table computed elsewhere (e.g. by Sedona from `export-job`) to use instead of
+    /// the local overlay.
+    #[arg(long, visible_alias = "from-parts")]
+    pub parts: Option<PathBuf>,
 }
 
 impl AppArgs {
     /// The project to start with, if one was asked for.
     pub fn initial_project(&self) -> Result<Option<Project>> {
-        if let Some(p) = &self.project {
-            return Project::load(p).map(Some).map_err(|e| anyhow!(e));
-        }
-        Ok(self.demo.map(|d| {
-            let dir = data_dir();
-            Project::new(match d {
-                Demo::Us => Inputs::us_demo(&dir),
-                Demo::World => Inputs::world_demo(&dir),
+        let mut project = if let Some(p) = &self.project {
+            Some(Project::load(p).map_err(|e| anyhow!(e))?)
+        } else {
+            self.demo.map(|d| {
+                let dir = data_dir();
+                Project::new(match d {
+                    Demo::Us => Inputs::us_demo(&dir),
+                    Demo::World => Inputs::world_demo(&dir),
+                })
             })
-        }))
+        };
+        if let Some(parts) = &self.parts {
+            let p = project
+                .as_mut()
+                .ok_or_else(|| anyhow!("--parts needs --project or --demo (the layers it was computed from)"))?;
+            p.inputs.parts = Some(parts.clone());
+        }
+        Ok(project)
     }
 }
 
@@ -88,6 +114,10 @@ pub struct LayerArgs {
     /// A bundled demo (the default when no layers are given: us).
     #[arg(long, value_enum, conflicts_with_all = ["admin", "eco"])]
     pub demo: Option<Demo>,
+    /// A parts table computed elsewhere (Sedona running `export-job`'s job, or `--parts` of an
+    /// earlier run) for these same layers: skips the local overlay.
+    #[arg(long = "from-parts", value_name = "PARTS.parquet")]
+    pub from_parts: Option<PathBuf>,
     /// CRS of layers that declare none (e.g. EPSG:3857); a layer's own crs= wins.
     #[arg(long)]
     pub crs: Option<String>,
@@ -217,7 +247,7 @@ pub fn resolve(args: &LayerArgs) -> Result<(Inputs, Params, GovParams)> {
     } else if !args.admin.is_empty() || !args.eco.is_empty() {
         let parse =
             |v: &[String]| v.iter().map(|s| LayerSpec::parse(s).map_err(|e| anyhow!(e))).collect::<Result<Vec<_>>>();
-        let inputs = Inputs { admin: parse(&args.admin)?, eco: parse(&args.eco)? };
+        let inputs = Inputs { admin: parse(&args.admin)?, eco: parse(&args.eco)?, parts: None };
         if inputs.admin.is_empty() {
             bail!("give at least one --admin layer (or none at all for the US demo)");
         }
@@ -233,6 +263,9 @@ pub fn resolve(args: &LayerArgs) -> Result<(Inputs, Params, GovParams)> {
         };
         (inputs, Params::default(), GovParams::default())
     };
+    if let Some(p) = &args.from_parts {
+        inputs.parts = Some(p.clone());
+    }
     if let Some(crs) = &args.crs {
         for s in inputs.admin.iter_mut().chain(inputs.eco.iter_mut()) {
             if s.crs.is_none() {
@@ -486,5 +519,29 @@ pub fn brief(a: &BriefArgs) -> Result<()> {
     let html = brief::brief_html(&run.study, &run.bodies[idx], &run.report.bodies[idx]);
     crossbound::io::write_atomic(&a.out, html.as_bytes()).with_context(|| format!("writing {}", a.out.display()))?;
     eprintln!("wrote {} (body {})", a.out.display(), run.bodies[idx].id);
+    Ok(())
+}
+
+pub fn export_job(a: &ExportJobArgs) -> Result<()> {
+    if !(a.densify_deg > 0.0 && a.densify_deg.is_finite()) {
+        bail!("--densify-deg must be a positive number of degrees, got {}", a.densify_deg);
+    }
+    let (inputs, _, _) = resolve(&a.layers)?;
+    let progress = BarProgress::new();
+    let prepared = crossbound::study::Prepared::load(&inputs, &progress);
+    progress.finish();
+    let prepared = prepared?;
+    for w in &prepared.warnings {
+        eprintln!("warning: {}: {}", w.source, w.message);
+    }
+    let s = crossbound::scaleout::export_job(&prepared, &a.out, a.densify_deg)
+        .with_context(|| format!("writing the job into {}", a.out.display()))?;
+    println!(
+        "wrote a Sedona overlay job for {} zones x {} admin units into {}: run `python {}` (SedonaDB) or see its README.md for Spark",
+        s.zones,
+        s.units,
+        a.out.display(),
+        a.out.join("run_sedonadb.py").display()
+    );
     Ok(())
 }

@@ -41,6 +41,7 @@ pub mod progress;
 pub mod project;
 pub mod render;
 pub mod report;
+pub mod scaleout;
 pub mod study;
 
 #[cfg(feature = "app")]

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Brief(a)) => cli::brief(a),
         Some(cli::Command::Bench(a)) => bench::run(a),
         Some(cli::Command::App(a)) => a.initial_project().and_then(open_app),
+        Some(cli::Command::ExportJob(a)) => cli::export_job(a),
         None => open_app(None),
     };
     match result {

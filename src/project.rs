@@ -51,6 +51,12 @@ impl Project {
                 s.path = base.join(&s.path);
             }
         }
+        if let Some(parts) = &mut p.inputs.parts
+            && parts.is_relative()
+            && !parts.exists()
+        {
+            *parts = base.join(&*parts);
+        }
         Ok(p)
     }
 
@@ -72,6 +78,7 @@ mod tests {
         let mut p = Project::new(Inputs {
             admin: vec![LayerSpec::parse("a.geojson,id=code").unwrap()],
             eco: vec![LayerSpec::parse("b.geojson,crs=EPSG:3857").unwrap()],
+            ..Default::default()
         });
         p.params.threshold = 0.1;
         let f = dir.path().join("x.crossbound.json");

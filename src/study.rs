@@ -24,12 +24,16 @@ use std::time::Instant;
 
 /// What to analyse: admin layers coarse to fine, and one or more ecological layers. This is
 /// also the content of a project file (`*.crossbound.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
     /// Admin levels, coarse to fine.
     pub admin: Vec<LayerSpec>,
     /// Ecological zone layers.
     pub eco: Vec<LayerSpec>,
+    /// A parts table computed elsewhere (Apache Sedona running `crossbound export-job`'s job,
+    /// or an earlier `--parts` output): the local overlay is skipped and these parts are used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -40,6 +44,7 @@ impl Inputs {
         Inputs {
             admin: vec![LayerSpec::new(us.join("states.geojson")), LayerSpec::new(us.join("counties.geojson"))],
             eco: vec![LayerSpec::new(us.join("huc2_watersheds.geojson")), LayerSpec::new(us.join("nps_parks.geojson"))],
+            parts: None,
         }
     }
 
@@ -49,6 +54,7 @@ impl Inputs {
         Inputs {
             admin: vec![LayerSpec::new(w.join("countries.geojson")), LayerSpec::new(w.join("provinces.geojson"))],
             eco: vec![LayerSpec::new(w.join("geography_regions.geojson"))],
+            parts: None,
         }
     }
 }
@@ -72,6 +78,9 @@ pub enum StudyError {
     /// A layer failed to load.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// The imported parts table could not be used.
+    #[error(transparent)]
+    Parts(#[from] crate::io::parts::PartsError),
     /// Missing inputs.
     #[error("{0}")]
     Inputs(String),
@@ -172,9 +181,24 @@ fn border_inside(zone: &Unit, zone_chunks: &ChunkIndex, pieces: &[Piece], border
     total
 }
 
-impl Study {
-    /// Runs load → index → overlay for `inputs`.
-    pub fn build(inputs: &Inputs, progress: &dyn Progress) -> Result<Study, StudyError> {
+/// The layers loaded and indexed, with the admin hierarchy: everything before the overlay.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The inputs.
+    pub inputs: Inputs,
+    /// Admin levels.
+    pub hierarchy: Hierarchy,
+    /// Ecological layers.
+    pub eco: Vec<IndexedLayer>,
+    /// Loading and linking warnings.
+    pub warnings: Vec<Warning>,
+    /// Load and index timings (overlay and borders are 0).
+    pub timings: Timings,
+}
+
+impl Prepared {
+    /// Loads every layer (concurrently), indexes them and links the admin levels.
+    pub fn load(inputs: &Inputs, progress: &dyn Progress) -> Result<Prepared, StudyError> {
         if inputs.admin.is_empty() {
             return Err(StudyError::Inputs("no admin layer given (--admin FILE)".into()));
         }
@@ -210,13 +234,32 @@ impl Study {
         let eco: Vec<IndexedLayer> = eco_layers.into_par_iter().map(IndexedLayer::new).collect();
         let hierarchy = Hierarchy::build(admin, progress, &mut warnings)?;
         timings.index_ms = t.elapsed().as_secs_f64() * 1e3;
+        Ok(Prepared { inputs: inputs.clone(), hierarchy, eco, warnings, timings })
+    }
+}
 
+impl Study {
+    /// Runs load → index → overlay for `inputs` (or, when `inputs.parts` is set, takes the
+    /// parts from that table instead of overlaying).
+    pub fn build(inputs: &Inputs, progress: &dyn Progress) -> Result<Study, StudyError> {
+        let prepared = Prepared::load(inputs, progress)?;
+        Study::from_prepared(prepared, progress)
+    }
+
+    /// Overlays (or imports the parts of) prepared layers, then measures borders in zones.
+    pub fn from_prepared(prepared: Prepared, progress: &dyn Progress) -> Result<Study, StudyError> {
+        let Prepared { inputs, hierarchy, eco, mut warnings, mut timings } = prepared;
+        let inputs = &inputs;
         // Overlay every eco layer with every level; the shared borders between units of each
         // level are found alongside (they need no overlay), on whichever core is free.
         let t = Instant::now();
         let (borders, raw) = rayon::join(
             || hierarchy.levels.par_iter().map(|l| Borders::build(&l.indexed.layer)).collect::<Vec<Borders>>(),
-            || -> Result<_, Cancelled> {
+            || -> Result<_, StudyError> {
+                if let Some(p) = &inputs.parts {
+                    let (raw, w) = crate::io::parts::read_parts(p, &eco, &hierarchy)?;
+                    return Ok((raw, PairStats::default(), w));
+                }
                 let mut stats = PairStats::default();
                 let mut raw: Vec<Vec<Vec<Vec<Piece>>>> = Vec::new(); // [e][l][z]
                 for e in &eco {
@@ -230,10 +273,11 @@ impl Study {
                     }
                     raw.push(per_level);
                 }
-                Ok((raw, stats))
+                Ok((raw, stats, Vec::new()))
             },
         );
-        let (raw, pair_stats) = raw?;
+        let (raw, pair_stats, parts_warnings) = raw?;
+        warnings.extend(parts_warnings);
         timings.overlay_ms = t.elapsed().as_secs_f64() * 1e3;
 
         let t = Instant::now();

@@ -202,6 +202,7 @@ fn project_file_from_the_app_runs_in_the_cli() {
     let mut p = Project::new(Inputs {
         admin: vec![LayerSpec::parse(&format!("{},id=state_fips", data("us/states.geojson"))).unwrap()],
         eco: vec![LayerSpec::new(data("us/nps_parks.geojson"))],
+        ..Default::default()
     });
     p.params.threshold = 0.2;
     let f = dir.path().join("s.crossbound.json");

@@ -83,6 +83,7 @@ fn us_geojson() -> &'static Study {
         let inputs = Inputs {
             admin: vec![spec("us/states.geojson"), spec("us/counties.geojson")],
             eco: vec![spec("us/huc2_watersheds.geojson")],
+            ..Default::default()
         };
         Study::build(&inputs, &NoProgress).unwrap()
     })
@@ -93,6 +94,7 @@ fn shapefile_and_two_layer_projected_geopackage_match_geojson() {
     let inputs = Inputs {
         admin: vec![spec("formats/us_states_nad83/us_states_nad83.shp"), spec("formats/us_albers.gpkg,layer=counties")],
         eco: vec![spec("formats/us_albers.gpkg,layer=huc2_watersheds")],
+        ..Default::default()
     };
     let s = Study::build(&inputs, &NoProgress).unwrap();
     assert_eq!(s.hierarchy.levels[1].indexed.layer.name, "counties");
@@ -107,7 +109,11 @@ fn shapefile_and_two_layer_projected_geopackage_match_geojson() {
 #[test]
 fn flatgeobuf_and_geoparquet_match_geojson() {
     let a = Study::build(
-        &Inputs { admin: vec![spec("world/provinces.geojson")], eco: vec![spec("world/geography_regions.geojson")] },
+        &Inputs {
+            admin: vec![spec("world/provinces.geojson")],
+            eco: vec![spec("world/geography_regions.geojson")],
+            ..Default::default()
+        },
         &NoProgress,
     )
     .unwrap();
@@ -115,6 +121,7 @@ fn flatgeobuf_and_geoparquet_match_geojson() {
         &Inputs {
             admin: vec![spec("formats/world_provinces.parquet")],
             eco: vec![spec("formats/world_geography_regions.fgb")],
+            ..Default::default()
         },
         &NoProgress,
     )

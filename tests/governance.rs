@@ -46,7 +46,8 @@ fn study(dir: &Path) -> Study {
         ],
     );
     let parks = write(dir, "parks.geojson", &[boxf("P1", "", 1.8, 0.4, 2.2, 0.8)]);
-    Study::build(&Inputs { admin: vec![states, counties], eco: vec![zones, parks] }, &NoProgress).unwrap()
+    Study::build(&Inputs { admin: vec![states, counties], eco: vec![zones, parks], ..Default::default() }, &NoProgress)
+        .unwrap()
 }
 
 #[test]

@@ -28,6 +28,7 @@ fn counties_tile_their_states() {
     let inputs = Inputs {
         admin: vec![LayerSpec::new(data().join("us/states.geojson"))],
         eco: vec![LayerSpec::new(data().join("us/counties.geojson"))],
+        ..Default::default()
     };
     let s = Study::build(&inputs, &NoProgress).unwrap();
     let a = s.analyse(&Params::default());

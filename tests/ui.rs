@@ -183,3 +183,38 @@ fn attribute_table_selects_and_exports() {
     h.state_mut().state.export(crossbound::app::state::Export::MapPng, &png);
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
 }
+
+/// Steps the UI until `done` holds (a background job has finished), or fails after ~10 s.
+fn step_until(
+    h: &mut Harness<'static, CrossboundApp>,
+    what: &str,
+    done: impl Fn(&Harness<'static, CrossboundApp>) -> bool,
+) {
+    for _ in 0..500 {
+        if done(h) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        h.run_steps(1);
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[test]
+fn a_two_layer_geopackage_shows_a_layer_picker_and_adds_the_chosen_layer() {
+    let mut h = harness();
+    let gpkg = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/formats/us_albers.gpkg");
+    let ctx = h.ctx.clone();
+    h.state_mut().ui.fields = Some(crossbound::app::dialogs::FieldDialog::new(&ctx, gpkg));
+    step_until(&mut h, "the layer list", |h| h.query_by_label_contains("holds 2 polygon layers").is_some());
+    h.get_by_label("huc2_watersheds").click();
+    step_until(&mut h, "the chosen layer's fields", |h| h.query_by_label_contains("22 features").is_some());
+    h.get_by_label_contains("EPSG:5070");
+    h.get_by_label("Add layer").click();
+    h.run_steps(2);
+    assert!(h.state_mut().state.wait_for_job(), "{:?}", h.state().state.messages);
+    let l = h.state().state.loaded.as_ref().unwrap();
+    assert_eq!(l.study.eco.len(), 3);
+    assert_eq!(l.study.eco[2].layer.name, "huc2_watersheds");
+    assert_eq!(h.state().state.project.inputs.eco[2].layer.as_deref(), Some("huc2_watersheds"));
+}

@@ -20,7 +20,7 @@ use crate::io::atomic::write_atomic_path;
 use crate::io::wkb::write_multipolygon;
 use crate::study::Study;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
@@ -76,31 +76,72 @@ fn rows(study: &Study, with_geometry: bool) -> Vec<Row<'_>> {
     out
 }
 
-/// Writes the parts table of `study` to `path`; with `with_geometry`, each piece's geometry
-/// as WKB, with GeoParquet metadata.
-pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> std::io::Result<()> {
-    let rows = rows(study, with_geometry);
-    let mut message = String::from(
-        "message parts { required binary layer (STRING); required binary zone_id (STRING); \
-         required binary zone_name (STRING); required int32 level; required binary level_name (STRING); \
-         required binary unit_id (STRING); required binary unit_name (STRING); required double area_km2; \
-         required double share;",
-    );
-    let mut kv =
-        vec![KeyValue::new("crossbound".into(), format!("parts table, crossbound {}", env!("CARGO_PKG_VERSION")))];
-    if with_geometry {
-        message.push_str(" optional binary geometry;");
+/// A column of a table to write: name and values (all columns of a table have one length).
+pub enum Column<'a> {
+    /// UTF-8 strings.
+    Str(&'static str, Vec<&'a str>),
+    /// Optional UTF-8 strings.
+    OptStr(&'static str, Vec<Option<&'a str>>),
+    /// 32-bit integers.
+    I32(&'static str, Vec<i32>),
+    /// 64-bit integers.
+    I64(&'static str, Vec<i64>),
+    /// Doubles.
+    F64(&'static str, Vec<f64>),
+    /// Optional WKB geometries: the table becomes GeoParquet 1.1 (OGC:CRS84, MultiPolygon).
+    Geometry(&'static str, Vec<Option<Vec<u8>>>),
+}
+
+impl Column<'_> {
+    fn schema(&self) -> String {
+        match self {
+            Column::Str(n, _) => format!("required binary {n} (STRING);"),
+            Column::OptStr(n, _) => format!("optional binary {n} (STRING);"),
+            Column::I32(n, _) => format!("required int32 {n};"),
+            Column::I64(n, _) => format!("required int64 {n};"),
+            Column::F64(n, _) => format!("required double {n};"),
+            Column::Geometry(n, _) => format!("optional binary {n};"),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Column::Str(_, v) => v.len(),
+            Column::OptStr(_, v) => v.len(),
+            Column::I32(_, v) => v.len(),
+            Column::I64(_, v) => v.len(),
+            Column::F64(_, v) => v.len(),
+            Column::Geometry(_, v) => v.len(),
+        }
+    }
+}
+
+fn optional_bytes<T: AsRef<[u8]>>(v: &[Option<T>]) -> (Vec<ByteArray>, Vec<i16>) {
+    let values = v.iter().flatten().map(|b| ByteArray::from(b.as_ref().to_vec())).collect();
+    let def = v.iter().map(|b| b.is_some() as i16).collect();
+    (values, def)
+}
+
+/// Writes `columns` as a Parquet table at `path` (atomically), zstd-compressed, in row groups
+/// of `row_group` rows (a spatially sorted table then lets readers prune by row group). A
+/// [`Column::Geometry`] makes it GeoParquet 1.1 with its CRS (OGC:CRS84) as PROJJSON.
+pub fn write_table(path: &Path, name: &str, columns: &[Column], row_group: usize) -> std::io::Result<()> {
+    let rows = columns.first().map_or(0, Column::len);
+    if columns.iter().any(|c| c.len() != rows) {
+        return Err(std::io::Error::other("columns of different lengths"));
+    }
+    let message = format!("message {name} {{ {} }}", columns.iter().map(Column::schema).collect::<Vec<_>>().join(" "));
+    let mut kv = vec![KeyValue::new("crossbound".into(), format!("{name}, crossbound {}", env!("CARGO_PKG_VERSION")))];
+    if let Some(Column::Geometry(g, _)) = columns.iter().find(|c| matches!(c, Column::Geometry(..))) {
         let crs: serde_json::Value =
             serde_json::from_str(&crate::crs::projjson(crate::crs::LONLAT).map_err(std::io::Error::other)?)
                 .map_err(std::io::Error::other)?;
         let geo = serde_json::json!({
             "version": "1.1.0",
-            "primary_column": "geometry",
-            "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["MultiPolygon"], "crs": crs}},
+            "primary_column": g,
+            "columns": {*g: {"encoding": "WKB", "geometry_types": ["MultiPolygon"], "crs": crs}},
         });
         kv.push(KeyValue::new("geo".into(), geo.to_string()));
     }
-    message.push_str(" }");
     let schema = Arc::new(parse_message_type(&message).map_err(std::io::Error::other)?);
     let props = Arc::new(
         WriterProperties::builder()
@@ -111,33 +152,27 @@ pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> s
     write_atomic_path(path, |tmp| {
         let file = std::fs::File::create(tmp)?;
         let mut w = SerializedFileWriter::new(file, schema, props).map_err(std::io::Error::other)?;
-        for chunk in rows.chunks(ROW_GROUP) {
+        let mut start = 0;
+        while start < rows {
+            let end = (start + row_group.max(1)).min(rows);
             let mut rg = w.next_row_group().map_err(std::io::Error::other)?;
             let mut i = 0;
             while let Some(mut col) = rg.next_column().map_err(std::io::Error::other)? {
-                let strings = |f: for<'r> fn(&'r Row<'r>) -> &'r str| {
-                    chunk.iter().map(|r| ByteArray::from(f(r))).collect::<Vec<_>>()
-                };
-                let doubles = |f: fn(&Row) -> f64| chunk.iter().map(f).collect::<Vec<_>>();
-                let r = match i {
-                    0 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.layer), None, None),
-                    1 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.zone_id), None, None),
-                    2 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.zone_name), None, None),
-                    3 => col.typed::<Int32Type>().write_batch(
-                        &chunk.iter().map(|r| r.level).collect::<Vec<_>>(),
-                        None,
-                        None,
-                    ),
-                    4 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.level_name), None, None),
-                    5 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.unit_id), None, None),
-                    6 => col.typed::<ByteArrayType>().write_batch(&strings(|r| r.unit_name), None, None),
-                    7 => col.typed::<DoubleType>().write_batch(&doubles(|r| r.area_km2), None, None),
-                    8 => col.typed::<DoubleType>().write_batch(&doubles(|r| r.share), None, None),
-                    _ => {
-                        let values: Vec<ByteArray> =
-                            chunk.iter().filter_map(|r| r.geometry.clone().map(ByteArray::from)).collect();
-                        let def: Vec<i16> = chunk.iter().map(|r| r.geometry.is_some() as i16).collect();
-                        col.typed::<ByteArrayType>().write_batch(&values, Some(&def), None)
+                let r = match &columns[i] {
+                    Column::Str(_, v) => {
+                        let b: Vec<ByteArray> = v[start..end].iter().map(|s| ByteArray::from(*s)).collect();
+                        col.typed::<ByteArrayType>().write_batch(&b, None, None)
+                    }
+                    Column::OptStr(_, v) => {
+                        let (b, def) = optional_bytes(&v[start..end]);
+                        col.typed::<ByteArrayType>().write_batch(&b, Some(&def), None)
+                    }
+                    Column::I32(_, v) => col.typed::<Int32Type>().write_batch(&v[start..end], None, None),
+                    Column::I64(_, v) => col.typed::<Int64Type>().write_batch(&v[start..end], None, None),
+                    Column::F64(_, v) => col.typed::<DoubleType>().write_batch(&v[start..end], None, None),
+                    Column::Geometry(_, v) => {
+                        let (b, def) = optional_bytes(&v[start..end]);
+                        col.typed::<ByteArrayType>().write_batch(&b, Some(&def), None)
                     }
                 };
                 r.map_err(std::io::Error::other)?;
@@ -145,8 +180,31 @@ pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> s
                 i += 1;
             }
             rg.close().map_err(std::io::Error::other)?;
+            start = end;
         }
         w.close().map_err(std::io::Error::other)?;
         Ok(())
     })
+}
+
+/// Writes the parts table of `study` to `path`; with `with_geometry`, each piece's geometry
+/// as WKB, with GeoParquet metadata.
+pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> std::io::Result<()> {
+    let rows = rows(study, with_geometry);
+    let strs = |f: for<'r> fn(&'r Row<'r>) -> &'r str| rows.iter().map(f).collect::<Vec<&str>>();
+    let mut columns = vec![
+        Column::Str("layer", strs(|r| r.layer)),
+        Column::Str("zone_id", strs(|r| r.zone_id)),
+        Column::Str("zone_name", strs(|r| r.zone_name)),
+        Column::I32("level", rows.iter().map(|r| r.level).collect()),
+        Column::Str("level_name", strs(|r| r.level_name)),
+        Column::Str("unit_id", strs(|r| r.unit_id)),
+        Column::Str("unit_name", strs(|r| r.unit_name)),
+        Column::F64("area_km2", rows.iter().map(|r| r.area_km2).collect()),
+        Column::F64("share", rows.iter().map(|r| r.share).collect()),
+    ];
+    if with_geometry {
+        columns.push(Column::Geometry("geometry", rows.iter().map(|r| r.geometry.clone()).collect()));
+    }
+    write_table(path, "parts", &columns, ROW_GROUP)
 }

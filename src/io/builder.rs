@@ -76,6 +76,9 @@ fn value_to_f64(v: &Value) -> Option<f64> {
     }
 }
 
+/// The features of one id: (feature index, repaired geometry).
+type Parts = Vec<(usize, MultiPolygon<f64>)>;
+
 /// One feature after geometry decoding and repair.
 struct FeatureOut {
     geometry: Result<Option<(MultiPolygon<f64>, RepairCounts)>, String>,
@@ -157,7 +160,7 @@ pub fn build_layer<G: GeometrySource>(
     let mut repaired_ids: [Vec<String>; 5] = Default::default();
     // Group by id, keeping first-appearance order.
     let mut order: Vec<String> = Vec::new();
-    let mut groups: HashMap<String, Vec<(usize, MultiPolygon<f64>)>> = HashMap::new();
+    let mut groups: HashMap<String, Parts> = HashMap::new();
     for (f, out) in features.iter().zip(outs) {
         let key = if id_from_index {
             f.index.to_string()
@@ -264,18 +267,17 @@ pub fn build_layer<G: GeometrySource>(
         return Err(fmt_err("no polygon features (all geometries were null, empty or not polygons)".into()));
     }
 
-    // Dissolve features sharing an id.
-    let mut merged_ids = Vec::new();
-    let mut units: Vec<Unit> = order
-        .into_iter()
-        .filter_map(|key| {
-            // Every key in `order` was inserted into `groups` with at least one part.
-            let mut parts = groups.remove(&key)?;
+    // Dissolve features sharing an id; areas and boxes in parallel.
+    let grouped: Vec<(String, Parts)> =
+        order.into_iter().filter_map(|key| groups.remove(&key).map(|parts| (key, parts))).collect();
+    let merged_ids: Vec<String> = grouped.iter().filter(|(_, p)| p.len() > 1).map(|(k, _)| k.clone()).collect();
+    let mut units: Vec<Unit> = grouped
+        .into_par_iter()
+        .filter_map(|(key, mut parts)| {
             let first_index = parts.first()?.0;
             let geometry = if parts.len() == 1 {
                 parts.pop()?.1
             } else {
-                merged_ids.push(key.clone());
                 parts.into_iter().fold(MultiPolygon::new(vec![]), |acc, (_, mp)| acc.union(&mp))
             };
             let f = &features[first_index];

@@ -169,3 +169,17 @@ fn decode_inner(path: &str, bytes: &[u8]) -> Result<Decoded<Geom>, LoadError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_after_the_magic_bytes_is_an_error_naming_the_file() {
+        let mut b = b"fgb\x03fgb\x00".to_vec();
+        b.extend_from_slice(&[0xFF; 64]);
+        let e = decode("x.fgb", &b).err().unwrap().to_string();
+        assert!(e.starts_with("x.fgb: "), "{e}");
+        assert!(decode("y.fgb", b"fgb").is_err());
+    }
+}

@@ -12,6 +12,7 @@ pub mod flatgeobuf;
 pub mod geojson;
 pub mod geoparquet;
 pub mod gpkg;
+pub mod parts;
 pub mod shapefile;
 pub mod wkb;
 

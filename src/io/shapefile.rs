@@ -631,6 +631,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn projected_shapefile_without_prj_asks_for_crs() {
+        let metres: Vec<(f64, f64)> = vec![
+            (500_000.0, 4_000_000.0),
+            (500_000.0, 4_100_000.0),
+            (600_000.0, 4_100_000.0),
+            (500_000.0, 4_000_000.0),
+        ];
+        let shp = write_shp(&[vec![metres]]);
+        let d = decode_parts("utm.shp", &shp, None, None, None, true).unwrap();
+        let e = crate::io::build(&crate::model::LayerSpec::new("utm.shp"), d).unwrap_err().to_string();
+        assert!(e.starts_with("utm.shp: feature 0") && e.contains("crs="), "{e}");
+    }
+
+    #[test]
     fn prj_wgs84_is_lonlat_and_projected_is_wkt() {
         assert_eq!(crs_of_prj(r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["Degree",0.017453292519943295]]"#).as_deref(), Some(crs::LONLAT));
         let albers = r#"PROJCS["NAD_1983_Contiguous_USA_Albers",GEOGCS["GCS_North_American_1983",DATUM["D_North_American_1983",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Albers"],PARAMETER["False_Easting",0.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",-96.0],PARAMETER["Standard_Parallel_1",29.5],PARAMETER["Standard_Parallel_2",45.5],PARAMETER["Latitude_Of_Origin",23.0],UNIT["Meter",1.0]]"#;
