@@ -200,7 +200,7 @@ impl BarProgress {
         let bar = ProgressBar::new(1);
         bar.set_style(
             ProgressStyle::with_template("{msg:>32} [{bar:30}] {pos}/{len} {elapsed}")
-                .expect("valid template")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
         BarProgress { bar, stage: Mutex::new(String::new()) }
@@ -212,7 +212,8 @@ impl BarProgress {
 
 impl Progress for BarProgress {
     fn update(&self, stage: &str, done: usize, total: usize) {
-        let mut s = self.stage.lock().expect("progress lock");
+        // A poisoned lock only means another thread panicked while updating the label.
+        let mut s = self.stage.lock().unwrap_or_else(|e| e.into_inner());
         if *s != stage {
             *s = stage.to_string();
             self.bar.set_message(stage.to_string());

@@ -8,6 +8,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    if args.command.as_ref().is_some_and(|c| !matches!(c, cli::Command::App(_))) {
+        // Ctrl-C: remove the temporary files of outputs being written, so an interrupted run
+        // leaves neither a partial output nor a temporary file (outputs are renamed in place
+        // only once complete).
+        let _ = ctrlc::set_handler(|| {
+            crossbound::io::atomic::remove_pending();
+            eprintln!("crossbound: interrupted: no output was left half-written");
+            std::process::exit(130);
+        });
+    }
     let result = match &args.command {
         Some(cli::Command::Analyze(a)) => cli::analyze(a),
         Some(cli::Command::Jurisdiction(a)) => cli::jurisdiction(a),

@@ -70,6 +70,7 @@ const SUB: usize = 4;
 impl Canvas {
     /// A canvas filled with `bg`.
     pub fn new(w: u32, h: u32, bg: Rgba) -> Self {
+        let (w, h) = (w.max(1), h.max(1));
         Canvas { w, h, px: vec![bg; (w * h) as usize] }
     }
 
@@ -188,9 +189,13 @@ impl Canvas {
             let mut enc = png::Encoder::new(&mut out, self.w, self.h);
             enc.set_color(png::ColorType::Rgba);
             enc.set_depth(png::BitDepth::Eight);
-            let mut wr = enc.write_header().expect("in-memory PNG header");
+            // Unreachable failures: the writer is a Vec (no I/O error), the canvas is at least
+            // 1x1 (`Canvas::new`) and `px` holds exactly w*h pixels, so the header and the data
+            // are valid; an encoder error would leave an empty PNG rather than abort.
             let flat: Vec<u8> = self.px.iter().flatten().copied().collect();
-            wr.write_image_data(&flat).expect("in-memory PNG data");
+            if let Ok(mut wr) = enc.write_header() {
+                let _ = wr.write_image_data(&flat);
+            }
         }
         out
     }

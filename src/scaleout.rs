@@ -243,19 +243,25 @@ out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "
 threads = os.cpu_count() or 1
 
 sd = sedonadb.connect()
+t = time.perf_counter()
+zones = sd.read_parquet(os.path.join(here, "zones.parquet"))
+units = sd.read_parquet(os.path.join(here, "units.parquet"))
+rows = max(zones.count(), units.count())
 # Tuning measured on a 2-core machine (see crossbound's BENCHMARKS.md): GEOS with prepared
-# build-side geometries, small batches and many partitions so every core gets work.
+# build-side geometries and many partitions so every core gets work; batches small enough
+# to spread a few thousand rows over the partitions, and no smaller (each batch sets up its
+# coordinate transformations once).
+partitions = 16 * threads
+batch = max(64, min(8192, rows // (4 * partitions)))
 for stmt in [
     "SET sedona.spatial_join.spatial_library = 'geos'",
     "SET sedona.spatial_join.execution_mode = 'prepare_build'",
-    f"SET datafusion.execution.target_partitions = {16 * threads}",
-    "SET datafusion.execution.batch_size = 64",
+    f"SET datafusion.execution.target_partitions = {partitions}",
+    f"SET datafusion.execution.batch_size = {batch}",
 ]:
     sd.sql(stmt).execute()
-
-t = time.perf_counter()
-sd.read_parquet(os.path.join(here, "zones.parquet")).to_view("zones")
-sd.read_parquet(os.path.join(here, "units.parquet")).to_view("units")
+zones.to_view("zones")
+units.to_view("units")
 with open(os.path.join(here, "job.sql")) as f:
     sql = f.read()
 tmp = out + ".tmp"

@@ -4,6 +4,8 @@
 //!
 //! The files in data/formats/ were written by GDAL (see data/README.md), not by crossbound.
 
+mod common;
+use common::{python, shares};
 use crossbound::analysis::Params;
 use crossbound::governance::{GovParams, propose};
 use crossbound::io::{LoadError, load_layer};
@@ -26,21 +28,9 @@ fn spec(s: &str) -> LayerSpec {
     l
 }
 
-/// Shares by (zone id, level, unit id) for every part of every zone.
-fn shares(s: &Study) -> HashMap<(String, usize, String), f64> {
-    let a = s.analyse(&Params { threshold: 0.05, min_area_km2: 0.0 });
-    let mut out = HashMap::new();
-    for (e, layer) in s.eco.iter().enumerate() {
-        for (z, zone) in layer.layer.units.iter().enumerate() {
-            for (l, la) in a[e][z].iter().enumerate() {
-                let units = &s.hierarchy.levels[l].indexed.layer.units;
-                for p in &la.parts {
-                    out.insert((zone.id.clone(), l, units[p.unit].id.clone()), p.share);
-                }
-            }
-        }
-    }
-    out
+/// Shares by (eco layer, zone id, level, unit id) for every part of every zone.
+fn all_shares(s: &Study) -> HashMap<(usize, String, usize, String), f64> {
+    shares(s, &s.analyse(&Params { threshold: 0.05, min_area_km2: 0.0 }))
 }
 
 /// Both studies have the same units and names, and the same shares within `tol` for every
@@ -62,7 +52,7 @@ fn assert_same_analysis(a: &Study, b: &Study, tol: f64) {
             );
         }
     }
-    let (sa, sb) = (shares(a), shares(b));
+    let (sa, sb) = (all_shares(a), all_shares(b));
     let mut compared = 0;
     for (k, va) in &sa {
         let vb = sb.get(k).copied().unwrap_or(0.0);
@@ -287,13 +277,8 @@ fn gbk_shapefile_on_the_command_line() {
     }
 }
 
-/// The independent reader's interpreter: $CROSSBOUND_TEST_PYTHON (set by scripts/test.sh),
-/// else the project's .venv.
 fn reader(args: &[&str]) -> Value {
-    let py = std::env::var("CROSSBOUND_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    assert!(py.exists(), "{} is missing: run scripts/pyenv.sh (scripts/test.sh does)", py.display());
+    let py = python();
     let out = std::process::Command::new(&py)
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/read_outputs.py"))
         .args(args)

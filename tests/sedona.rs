@@ -4,36 +4,15 @@
 //! overlay within 1e-3, and cut flags and bodies must be identical for zones whose shares are
 //! not within 1e-3 of a threshold.
 
+mod common;
+use common::{python, shares};
 use crossbound::analysis::{LevelAnalysis, Params};
 use crossbound::governance::{GovParams, propose};
 use crossbound::progress::NoProgress;
 use crossbound::scaleout::export_job;
 use crossbound::study::{Inputs, Prepared, Study};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-
-fn python() -> PathBuf {
-    let py = std::env::var("CROSSBOUND_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    assert!(py.exists(), "{} is missing: run scripts/pyenv.sh (scripts/test.sh does)", py.display());
-    py
-}
-
-fn shares(s: &Study, a: &[Vec<Vec<LevelAnalysis>>]) -> HashMap<(usize, String, usize, String), f64> {
-    let mut out = HashMap::new();
-    for (e, layer) in s.eco.iter().enumerate() {
-        for (z, zone) in layer.layer.units.iter().enumerate() {
-            for (l, la) in a[e][z].iter().enumerate() {
-                let units = &s.hierarchy.levels[l].indexed.layer.units;
-                for p in &la.parts {
-                    out.insert((e, zone.id.clone(), l, units[p.unit].id.clone()), p.share);
-                }
-            }
-        }
-    }
-    out
-}
 
 fn round_trip(inputs: Inputs) {
     let prepared = Prepared::load(&inputs, &NoProgress).unwrap();

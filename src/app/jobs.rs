@@ -62,15 +62,26 @@ impl<T: Send + 'static> Job<T> {
         let progress = Arc::new(JobProgress::default());
         let p = progress.clone();
         let ctx = ctx.clone();
-        let handle = std::thread::Builder::new()
-            .name("crossbound-job".into())
-            .spawn(move || {
-                let r = work(&p);
-                let _ = tx.send(r);
-                ctx.request_repaint();
-            })
-            .expect("spawn worker thread");
-        Job { label: label.into(), progress, rx, handle: Some(handle) }
+        // The task runs on a worker thread; if the OS refuses one, it runs here instead (the UI
+        // waits, but the work is done and nothing is lost).
+        type Task = Box<dyn FnOnce() + Send>;
+        let task: Arc<std::sync::Mutex<Option<Task>>> = Arc::new(std::sync::Mutex::new(Some(Box::new(move || {
+            let r = work(&p);
+            let _ = tx.send(r);
+            ctx.request_repaint();
+        }))));
+        fn run(t: &std::sync::Mutex<Option<Task>>) {
+            let f = t.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(f) = f {
+                f();
+            }
+        }
+        let t2 = task.clone();
+        let handle = std::thread::Builder::new().name("crossbound-job".into()).spawn(move || run(&t2)).ok();
+        if handle.is_none() {
+            run(&task);
+        }
+        Job { label: label.into(), progress, rx, handle }
     }
 
     /// The result, once finished.

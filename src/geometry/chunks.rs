@@ -51,7 +51,8 @@ impl ChunkIndex {
                 }
                 // A chunk ends after CHUNK_EDGES edges, or earlier once its box grows past
                 // 1/64 of the ring's extent, so long edges never make a chunk cover everything.
-                let ring_rect = ring.bounding_rect().expect("ring has points");
+                // Two points or more (checked above): the ring has a box.
+                let Some(ring_rect) = ring.bounding_rect() else { continue };
                 let limit = ring_rect.width().max(ring_rect.height()) / 64.0;
                 let mut start = 0;
                 while start < c.len() - 1 {

@@ -96,7 +96,8 @@ fn unwrap_ring(pts: &mut Vec<Coord<f64>>, counts: &mut RepairCounts) -> bool {
     }
     if changed {
         let first = pts[0];
-        let last = *pts.last().expect("non-empty");
+        // `pts` is non-empty: the caller passes rings of at least 3 distinct points.
+        let last = pts[pts.len() - 1];
         // Closing edge: from last back to first, after unwrapping.
         let closing = first.x - last.x;
         if closing.abs() > 180.0 {

@@ -2,7 +2,20 @@
 //! never sees a half-written file and a failed run leaves any previous file intact.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Temporary files being written now: removed by [`remove_pending`] when the process is
+/// interrupted (Ctrl-C), so an interrupted run leaves nothing behind.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes the temporary files of writes in progress (for an interrupt handler).
+pub fn remove_pending() {
+    let pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    for p in pending.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+}
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -33,6 +46,7 @@ pub fn write_atomic_path(path: &Path, fill: impl FnOnce(&Path) -> std::io::Resul
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "output path has no file name"))?;
     let tmp = dir.join(format!(".{}.{}.tmp", file_name.to_string_lossy(), std::process::id()));
     let _ = std::fs::remove_file(&tmp);
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).push(tmp.clone());
     let result = (|| {
         fill(&tmp)?;
         std::fs::OpenOptions::new().read(true).write(true).open(&tmp)?.sync_all()?;
@@ -41,6 +55,7 @@ pub fn write_atomic_path(path: &Path, fill: impl FnOnce(&Path) -> std::io::Resul
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).retain(|p| *p != tmp);
     result
 }
 

@@ -387,6 +387,15 @@ mod tests {
     }
 
     #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!(r#"{{"type":"FeatureCollection","features":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        let e = load_str(&deep).unwrap_err().to_string();
+        assert!(e.contains("recursion limit"), "{e}");
+        let coords = format!(r#"{{"type":"Polygon","coordinates":{}0{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        assert!(load_str(&coords).is_err());
+    }
+
+    #[test]
     fn explicit_missing_field_is_an_error_listing_properties() {
         let spec = LayerSpec::parse("t.geojson,id=nope").unwrap();
         let s = format!(
