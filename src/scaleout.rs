@@ -353,7 +353,9 @@ mod tests {
         let ring = &d.0[0].exterior().0;
         assert!(ring.windows(2).all(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y) <= 0.1 + 1e-12));
         assert_eq!(ring.first(), ring.last());
+        // The same region: the areas agree to the area model's precision along long edges.
         let a = crate::geometry::area_km2(&mp);
-        assert!((crate::geometry::area_km2(&d) - a).abs() < 1e-9 * a);
+        let da = crate::geometry::area_km2(&d);
+        assert!((da - a).abs() < 1e-7 * a, "{da} vs {a}: {:e}", (da - a) / a);
     }
 }

@@ -372,6 +372,21 @@ fn geopackage_and_parquet_outputs_read_back_by_duckdb_and_gdal() {
 }
 
 #[test]
+fn geoparquet_written_by_duckdb_is_read() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("parks_duckdb.parquet");
+    let src = data().join("us/nps_parks.geojson");
+    reader(&["duckdb-geoparquet", &src.display().to_string(), &out.display().to_string()]);
+    let a = load_layer(&LayerSpec::new(&src)).unwrap();
+    let b = load_layer(&LayerSpec::new(&out)).unwrap();
+    assert_eq!(a.units.len(), b.units.len());
+    for u in &a.units {
+        let v = &b.units[b.find(&u.id).unwrap()];
+        assert!((u.area_km2 - v.area_km2).abs() < 1e-6 * u.area_km2, "{}", u.id);
+    }
+}
+
+#[test]
 fn outputs_to_a_missing_folder_fail_and_leave_nothing() {
     let d = tempfile::tempdir().unwrap();
     let target = d.path().join("missing/out.gpkg");

@@ -388,7 +388,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let deep = format!(r#"{{"type":"FeatureCollection","features":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        let deep = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"a":{}{}}},"geometry":null}}]}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
         let e = load_str(&deep).unwrap_err().to_string();
         assert!(e.contains("recursion limit"), "{e}");
         let coords = format!(r#"{{"type":"Polygon","coordinates":{}0{}}}"#, "[".repeat(10_000), "]".repeat(10_000));

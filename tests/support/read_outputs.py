@@ -3,6 +3,8 @@ extension) and prints what it finds as JSON, for tests/formats.rs.
 
 usage: read_outputs.py gpkg FILE LAYER   -> rows of LAYER (geometry as validity + area km²)
        read_outputs.py parquet FILE      -> rows (geometry as validity + area km² if present)
+       read_outputs.py duckdb-geoparquet SRC OUT -> writes SRC (any GDAL layer) as GeoParquet
+                                             the way DuckDB writes it, for the reader tests
 """
 import glob
 import json
@@ -25,6 +27,10 @@ def rows(sql, params):
 
 
 kind, path = sys.argv[1], sys.argv[2]
+if kind == "duckdb-geoparquet":
+    con.execute(f"COPY (SELECT * FROM ST_Read(?)) TO '{sys.argv[3]}' (FORMAT parquet)", [path])
+    print(json.dumps({"columns": [], "rows": []}))
+    sys.exit(0)
 if kind == "gpkg":
     layer = sys.argv[3]
     cols = [r["column_name"] for r in rows("DESCRIBE SELECT * FROM ST_Read(?, layer=?)", [path, layer])]
