@@ -119,6 +119,40 @@ impl PropertyProcessor for Props {
     }
 }
 
+/// Checks that the index and every feature's size prefix fit in the file before the crate
+/// reads them: it allocates what a size prefix claims, so a corrupt one could ask for 4 GB.
+fn check_feature_sizes(path: &str, bytes: &[u8], count: u64, node_size: u16) -> Result<(), LoadError> {
+    let corrupt = |msg: String| LoadError::format(path, format!("corrupt FlatGeobuf: {msg}"));
+    let header_size = bytes.get(8..12).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let mut at = 12 + header_size.ok_or_else(|| corrupt("no header".into()))?;
+    if count > bytes.len() as u64 {
+        return Err(corrupt(format!("the header declares {count} features in a {}-byte file", bytes.len())));
+    }
+    if count > 0 && node_size > 0 {
+        if node_size < 2 {
+            return Err(corrupt(format!("index node size {node_size}")));
+        }
+        at += flatgeobuf::packed_r_tree::PackedRTree::index_size(count as usize, node_size);
+    }
+    let mut k = 0;
+    while at < bytes.len() {
+        let size = bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        match size {
+            Some(n) if at + 4 + n <= bytes.len() => at += 4 + n,
+            _ => {
+                return Err(LoadError::Feature {
+                    path: path.to_string(),
+                    index: k,
+                    id: String::new(),
+                    msg: format!("corrupt or truncated FlatGeobuf feature at byte {at}"),
+                });
+            }
+        }
+        k += 1;
+    }
+    Ok(())
+}
+
 /// Decodes a FlatGeobuf file held in memory.
 pub fn decode(path: &str, bytes: &[u8]) -> Result<Decoded<Geom>, LoadError> {
     // The crate slices property bytes without bounds checks: a corrupt file could panic in it.
@@ -143,6 +177,7 @@ fn decode_inner(path: &str, bytes: &[u8]) -> Result<Decoded<Geom>, LoadError> {
             c.wkt().filter(|w| !w.trim().is_empty()).map(str::to_string)
         }
     });
+    check_feature_sizes(path, bytes, header.features_count(), header.index_node_size())?;
     let mut iter = reader.select_all_seq().map_err(err)?;
     loop {
         let index = out.features.len();
