@@ -217,4 +217,19 @@ mod tests {
         assert!(e.starts_with("x.fgb: "), "{e}");
         assert!(decode("y.fgb", b"fgb").is_err());
     }
+
+    /// Found by fuzzing: a feature size prefix claiming ~4 GB made the crate allocate it.
+    #[test]
+    fn a_huge_feature_size_prefix_is_an_error_not_an_allocation() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/formats/world_geography_regions.fgb");
+        let mut b = std::fs::read(path).unwrap();
+        let reader = FgbReader::open(std::io::Cursor::new(&b[..])).unwrap();
+        let h = reader.header();
+        let (n, node) = (h.features_count() as usize, h.index_node_size());
+        let header = 12 + u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize;
+        let first = header + flatgeobuf::packed_r_tree::PackedRTree::index_size(n, node);
+        b[first..first + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        let e = decode("big.fgb", &b).err().unwrap().to_string();
+        assert!(e.starts_with("big.fgb: feature 0") && e.contains("corrupt or truncated"), "{e}");
+    }
 }
