@@ -393,8 +393,13 @@ fn process_geometry<G: GeometrySource>(g: G, transform: Option<&ToLonLat>, crs_n
             }
         }
     }
-    let (mp, counts) = normalize_polygons(polys);
-    FeatureOut { geometry: Ok(Some((mp, counts))), skipped_kind: None, empty: false }
+    // The boolean kernel (i_overlay, inside geo) can fail an internal assertion on some
+    // degenerate inputs (found by fuzzing: tests/fuzz_regressions.rs): that feature becomes
+    // an error naming it, never a crash.
+    match std::panic::catch_unwind(move || normalize_polygons(polys)) {
+        Ok((mp, counts)) => FeatureOut { geometry: Ok(Some((mp, counts))), skipped_kind: None, empty: false },
+        Err(_) => fail("the polygon could not be repaired: the boolean kernel failed on it (degenerate rings?)".into()),
+    }
 }
 
 /// The field mapping for `features`: explicit fields are checked, the others detected.
