@@ -60,8 +60,9 @@ pub fn value_to_key(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
+        // One rule for integral doubles (`540000.0` is the id `540000`): `number_value`'s.
         Value::Number(n) => Some(match n.as_f64() {
-            Some(x) if n.is_f64() && x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 => (x as i64).to_string(),
+            Some(x) if n.is_f64() => super::decode::number_value(x).to_string(),
             _ => n.to_string(),
         }),
         other => Some(other.to_string()),
