@@ -11,8 +11,15 @@ import json
 import os
 import sys
 
-import duckdb
-import duckdb_extension_spatial
+# GDAL 3.8.5 (inside DuckDB spatial 1.5.5) fills a GeoPackage layer's Arrow batches on a worker
+# thread that races: ST_Read then segfaults in OGR_GPKG_FillArrowArray_Step, or reports
+# "Unsupported geometry type in WKB", on a valid file (gdb backtrace; 2 reads in 60 with three
+# readers at once here, and it failed CI once). GDAL reads its config options from the
+# environment; this one selects its plain, single-threaded stream: 0 failures in 180 reads.
+os.environ["OGR_GPKG_STREAM_BASE_IMPL"] = "YES"
+
+import duckdb  # noqa: E402
+import duckdb_extension_spatial  # noqa: E402
 
 ext = glob.glob(os.path.join(os.path.dirname(duckdb_extension_spatial.__file__), "extensions", "*", "spatial.duckdb_extension"))[0]
 con = duckdb.connect(config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false",
