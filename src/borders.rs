@@ -76,13 +76,19 @@ impl Borders {
                 }
             }
         }
-        let mut pairs: Vec<SharedBorder> = shared
+        let pairs: Vec<SharedBorder> = shared
             .into_iter()
             .map(|((a, b), lines)| {
                 let length_km = lines.iter().map(|l| line_km(*l)).sum();
                 SharedBorder { a, b, lines, length_km }
             })
             .collect();
+        Borders::from_pairs(pairs)
+    }
+
+    /// Borders from a list of pairs (each `a < b`, each pair once), e.g. relabelled by a
+    /// reform scenario.
+    pub fn from_pairs(mut pairs: Vec<SharedBorder>) -> Self {
         pairs.sort_by_key(|p| (p.a, p.b));
         let mut by_unit: HashMap<usize, Vec<usize>> = HashMap::default();
         for (i, p) in pairs.iter().enumerate() {

@@ -8,6 +8,7 @@ use crossbound::model::LayerSpec;
 use crossbound::progress::Progress;
 use crossbound::project::Project;
 use crossbound::report::{Report, build_report};
+use crossbound::scenario::Scenario;
 use crossbound::study::{Inputs, Study, data_dir};
 use crossbound::{brief, export};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -38,6 +39,23 @@ pub enum Command {
     App(AppArgs),
     /// Write the overlay as an Apache Sedona job (GeoParquet layers, SQL, a SedonaDB runner).
     ExportJob(ExportJobArgs),
+    /// The baseline beside one or more reform scenarios: cut zones, fragmentation, bodies, burden.
+    Compare(CompareArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// A scenario file (crossbound.scenario/1); repeat to compare several.
+    #[arg(long = "scenario", required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Write the comparison as JSON (crossbound.compare/1) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write the comparison as one long CSV table here.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -133,6 +151,10 @@ pub struct LayerArgs {
     /// Share (0..1) needed to be an observer (default 0: any part that is not a sliver).
     #[arg(long = "observer-threshold")]
     pub observer_threshold: Option<f64>,
+    /// One body for zones of a layer that all touch one another and have the same members
+    /// (default: one body per zone).
+    #[arg(long = "merge-touching-zones")]
+    pub merge_touching_zones: bool,
 }
 
 #[derive(Args, Debug)]
@@ -160,6 +182,13 @@ pub struct AnalyzeArgs {
     /// With --parts: add each part's geometry (WKB), making the file GeoParquet.
     #[arg(long = "parts-geometry", requires = "parts")]
     pub parts_geometry: bool,
+    /// Analyse the world as reformed by this scenario (crossbound.scenario/1); the report
+    /// records it.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Write each jurisdiction's coordination burden as CSV here (one row per unit and eco layer).
+    #[arg(long = "burden-csv")]
+    pub burden_csv: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -286,6 +315,9 @@ pub fn resolve(args: &LayerArgs) -> Result<(Inputs, Params, GovParams)> {
     if let Some(o) = args.observer_threshold {
         gov.observer_threshold = o;
     }
+    if args.merge_touching_zones {
+        gov.merge_touching = true;
+    }
     Ok((inputs, params, gov))
 }
 
@@ -298,15 +330,116 @@ pub struct Run {
 }
 
 pub fn run_layers(args: &LayerArgs) -> Result<Run> {
+    run_layers_with(args, None)
+}
+
+fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
+    Scenario::load(path).map_err(|e| anyhow!(e))
+}
+
+/// [`run_layers`], for the world as reformed by `scenario` when one is given.
+pub fn run_layers_with(args: &LayerArgs, scenario: Option<&Scenario>) -> Result<Run> {
     let (inputs, params, gov) = resolve(args)?;
+    let progress = BarProgress::new();
+    let study = Study::build(&inputs, &progress);
+    progress.finish();
+    let study = study?;
+    if let Some(sc) = scenario {
+        let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
+            .map_err(|e| anyhow!("scenario \"{}\": {e}", sc.name))?;
+        return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report });
+    }
+    let analysis = study.analyse(&params);
+    let bodies = propose(&study, &analysis, &params, &gov);
+    let report = build_report(&study, &analysis, &bodies, &params, &gov);
+    Ok(Run { study, analysis, bodies, report })
+}
+
+/// `crossbound compare`: the baseline and each scenario, from one load and one overlay.
+pub fn compare(a: &CompareArgs) -> Result<()> {
+    // Every scenario file is read and parsed before the (long) load, so a typo fails at once.
+    let scenarios = a.scenarios.iter().map(|p| load_scenario(p)).collect::<Result<Vec<_>>>()?;
+    let (inputs, params, gov) = resolve(&a.layers)?;
     let progress = BarProgress::new();
     let study = Study::build(&inputs, &progress);
     progress.finish();
     let study = study?;
     let analysis = study.analyse(&params);
     let bodies = propose(&study, &analysis, &params, &gov);
-    let report = build_report(&study, &analysis, &bodies, &params, &gov);
-    Ok(Run { study, analysis, bodies, report })
+    let baseline = build_report(&study, &analysis, &bodies, &params, &gov);
+    let mut reports = Vec::new();
+    for (sc, path) in scenarios.iter().zip(&a.scenarios) {
+        let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        reports.push((sc.name.clone(), o.report));
+    }
+    let c = crossbound::scenario::compare::compare(&baseline, &reports);
+    if let Some(p) = &a.out {
+        let json = serde_json::to_vec_pretty(&c)?;
+        crossbound::io::atomic::write_atomic(p, &json).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.csv {
+        crossbound::io::atomic::write_atomic(p, c.to_csv().as_bytes())
+            .with_context(|| format!("writing {}", p.display()))?;
+    }
+    print_comparison(&c, &baseline);
+    Ok(())
+}
+
+fn print_comparison(c: &crossbound::scenario::compare::Comparison, r: &Report) {
+    let level = |l: usize| r.levels.get(l).map(|x| x.name.as_str()).unwrap_or("?");
+    for s in &c.scenarios {
+        println!("scenario \"{}\" against the baseline", s.summary.name);
+        println!(
+            "  {:<14} {:>14} {:>14} {:>16} {:>16}",
+            "level", "cut (before)", "cut (after)", "n_eff (before)", "n_eff (after)"
+        );
+        for l in 0..c.baseline.cut_zones.len() {
+            println!(
+                "  {:<14} {:>14} {:>14} {:>16.3} {:>16.3}",
+                truncate(level(l), 14),
+                c.baseline.cut_zones[l],
+                s.summary.cut_zones[l],
+                c.baseline.fragmentation[l],
+                s.summary.fragmentation[l]
+            );
+        }
+        println!(
+            "  bodies: {} before, {} after; {} added, {} removed, {} changed",
+            c.baseline.bodies,
+            s.summary.bodies,
+            s.bodies_added.len(),
+            s.bodies_removed.len(),
+            s.bodies_changed.len()
+        );
+        for (what, ids) in [("added", &s.bodies_added), ("removed", &s.bodies_removed), ("changed", &s.bodies_changed)]
+        {
+            for id in ids.iter().take(8) {
+                println!("    {what:<8} {id}");
+            }
+            if ids.len() > 8 {
+                println!("    {what:<8} … and {} more", ids.len() - 8);
+            }
+        }
+        println!("  jurisdictions whose burden changed: {}", s.burden.len());
+        let fmt = |f: &Option<crossbound::scenario::compare::BurdenFigures>| match f {
+            Some(f) => format!("{} bodies, {} partners", f.member_of, f.partners),
+            None => "-".into(),
+        };
+        for b in s.burden.iter().take(12) {
+            println!(
+                "    {:<10} {:<28} {:>24} -> {}",
+                truncate(level(b.level), 10),
+                truncate(&b.name, 28),
+                fmt(&b.before),
+                fmt(&b.after)
+            );
+        }
+        if s.burden.len() > 12 {
+            println!("    … and {} more (--out or --csv for all)", s.burden.len() - 12);
+        }
+        println!();
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -314,13 +447,17 @@ fn pct(x: f64) -> String {
 }
 
 pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
-    let run = run_layers(&a.layers)?;
+    let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
+    let run = run_layers_with(&a.layers, scenario.as_ref())?;
     let r = &run.report;
     if let Some(p) = &a.out {
         export::write_report_json(p, r).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &a.csv {
         export::write_parts_csv(p, r).with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let Some(p) = &a.burden_csv {
+        export::write_burden_csv(p, r).with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &a.geojson {
         export::write_zones_geojson(p, &run.study, r).with_context(|| format!("writing {}", p.display()))?;

@@ -173,7 +173,7 @@ impl Hierarchy {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{FieldMapping, Layer, LayerSpec, Unit};
     use crate::progress::NoProgress;

@@ -17,6 +17,8 @@
 //! | borders (neighbours, border lengths) | [`borders`] |
 //! | analyse (shares, cut, metrics) | [`analysis`] |
 //! | propose (joint bodies, jurisdiction view) | [`governance`] |
+//! | burden (what each jurisdiction carries) | [`burden`] |
+//! | reform (merge, transfer, split, bodies by hand) | [`scenario`] |
 //! | present (report, CSV, GeoJSON, brief) | [`report`], [`export`], [`brief`] |
 //!
 //! [`study::Study`] runs the geometry stages once; analysis and proposals are re-derived from it
@@ -28,6 +30,7 @@
 pub mod analysis;
 pub mod borders;
 pub mod brief;
+pub mod burden;
 pub mod crs;
 pub mod export;
 pub mod geometry;
@@ -42,6 +45,7 @@ pub mod project;
 pub mod render;
 pub mod report;
 pub mod scaleout;
+pub mod scenario;
 pub mod study;
 
 #[cfg(feature = "app")]

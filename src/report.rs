@@ -27,10 +27,50 @@ pub struct Report {
     /// Proposed joint bodies.
     #[serde(default)]
     pub bodies: Vec<BodyReport>,
+    /// Each admin unit's coordination burden (see [`crate::burden`]), level by level.
+    #[serde(default)]
+    pub jurisdictions: Vec<JurisdictionReport>,
+    /// The reform scenario this report describes; absent for the world as loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<crate::scenario::Scenario>,
     /// Loading and analysis warnings.
     pub warnings: Vec<Warning>,
     /// Stage timings, ms.
     pub timings_ms: Timings,
+}
+
+/// One admin unit's coordination burden.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JurisdictionReport {
+    /// Admin level index.
+    pub level: usize,
+    /// Unit id.
+    pub id: String,
+    /// Unit name.
+    pub name: String,
+    /// Ids of the bodies where it votes.
+    pub member_of: Vec<String>,
+    /// Ids of the bodies it observes.
+    pub observer_of: Vec<String>,
+    /// Ids of its distinct co-members.
+    pub partners: Vec<String>,
+    /// Per ecological layer (layers may overlap one another, so they are not added up).
+    pub layers: Vec<LayerBurdenReport>,
+}
+
+/// A unit's burden in one ecological layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerBurdenReport {
+    /// Eco layer name.
+    pub layer: String,
+    /// Zones cut at the unit's level in which it has a part.
+    pub cut_zones: usize,
+    /// Area of those parts, km².
+    pub cut_area_km2: f64,
+    /// That area over the unit's own area, 0..1.
+    pub cut_area_share: f64,
+    /// Its borders with other units of its level inside those zones, km.
+    pub border_km: f64,
 }
 
 /// Parameters in the report.
@@ -209,6 +249,9 @@ pub struct BodyReport {
     pub parent_body: Option<String>,
     /// The rules that produced it, in words.
     pub rules: Vec<String>,
+    /// The scenario that set it up by hand; absent for a proposed body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
 }
 
 fn parent_source(p: &ParentSource) -> String {
@@ -289,6 +332,7 @@ pub fn build_report(
             });
         }
     }
+    let jurisdictions = jurisdictions(study, analysis, bodies);
     let bodies = bodies.iter().map(|b| body_report(study, bodies, b)).collect();
     Report {
         schema: SCHEMA.into(),
@@ -302,9 +346,42 @@ pub fn build_report(
         eco_layers,
         zones,
         bodies,
+        jurisdictions,
+        scenario: None,
         warnings: study.warnings.clone(),
         timings_ms: study.timings.clone(),
     }
+}
+
+/// Every unit's burden in report form, level by level, in unit order.
+pub fn jurisdictions(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], bodies: &[Body]) -> Vec<JurisdictionReport> {
+    let mut out = Vec::new();
+    for (l, rows) in crate::burden::burdens(study, analysis, bodies).into_iter().enumerate() {
+        let units = &study.hierarchy.levels[l].indexed.layer.units;
+        for r in rows {
+            out.push(JurisdictionReport {
+                level: l,
+                id: units[r.unit].id.clone(),
+                name: units[r.unit].name.clone(),
+                member_of: r.member_of.iter().map(|&b| bodies[b].id.clone()).collect(),
+                observer_of: r.observer_of.iter().map(|&b| bodies[b].id.clone()).collect(),
+                partners: r.partners.iter().map(|&u| units[u].id.clone()).collect(),
+                layers: r
+                    .layers
+                    .iter()
+                    .zip(&study.eco)
+                    .map(|(b, e)| LayerBurdenReport {
+                        layer: e.layer.name.clone(),
+                        cut_zones: b.cut_zones,
+                        cut_area_km2: b.cut_area_km2,
+                        cut_area_share: b.cut_area_share,
+                        border_km: b.border_km,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    out
 }
 
 /// One body in report form.
@@ -351,8 +428,10 @@ pub fn body_report(study: &Study, all: &[Body], b: &Body) -> BodyReport {
         cost_basis: match &b.cost_basis {
             CostBasis::Area => "area".into(),
             CostBasis::Population(f) => format!("population:{f}"),
+            CostBasis::Equal => "equal".into(),
         },
         parent_body: b.parent_body.map(|p| all[p].id.clone()),
         rules: b.rules.clone(),
+        scenario: b.scenario.clone(),
     }
 }

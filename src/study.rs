@@ -94,8 +94,12 @@ pub enum StudyError {
 pub struct ZoneOverlay {
     /// Pieces in ascending unit order (slivers included).
     pub pieces: Vec<Piece>,
-    /// Length of borders between two units of the level inside the zone, km.
+    /// Length of borders between two units of the level inside the zone, km: the sum of
+    /// `border_pairs`.
     pub border_km: f64,
+    /// The same borders per neighbouring pair: `(a, b, km)` with `a < b` (unit positions).
+    /// Reform scenarios relabel these instead of measuring borders again.
+    pub border_pairs: Vec<(usize, usize, f64)>,
 }
 
 /// Wall-clock time of each stage, ms.
@@ -138,20 +142,28 @@ pub struct Study {
 /// A border between two units that lie wholly inside the zone is inside it. Otherwise each
 /// border edge away from the zone's boundary (no boundary chunk meets its box) is inside or
 /// outside as its midpoint is; edges near the boundary are split where they cross it.
-fn border_inside(zone: &Unit, zone_chunks: &ChunkIndex, pieces: &[Piece], borders: &Borders) -> f64 {
+/// The borders between units of a level that lie inside a zone: `(a, b, km)` with `a < b`, each
+/// neighbouring pair present in the zone once (pairs with no length inside are left out).
+fn border_inside(
+    zone: &Unit,
+    zone_chunks: &ChunkIndex,
+    pieces: &[Piece],
+    borders: &Borders,
+) -> Vec<(usize, usize, f64)> {
     let whole: HashSet<usize> =
         pieces.iter().filter(|p| matches!(p.geometry, PieceGeometry::WholeUnit)).map(|p| p.unit).collect();
     let present: HashSet<usize> = pieces.iter().map(|p| p.unit).collect();
-    let mut total = 0.0;
+    let mut out = Vec::new();
     for p in pieces {
         for (n, b) in borders.of(p.unit) {
             if n < p.unit || !present.contains(&n) {
                 continue; // each pair once, and only between two units present in the zone
             }
             if whole.contains(&p.unit) || whole.contains(&n) {
-                total += b.length_km; // one side lies wholly inside the zone: so does the border
+                out.push((p.unit, n, b.length_km)); // one side lies wholly inside the zone: so does the border
                 continue;
             }
+            let mut total = 0.0;
             // Consecutive edges away from the zone boundary are on the same side: one
             // point-in-polygon test per run.
             let mut prev: Option<(Coord<f64>, bool)> = None;
@@ -176,9 +188,12 @@ fn border_inside(zone: &Unit, zone_chunks: &ChunkIndex, pieces: &[Piece], border
                     prev = Some((l.end, inside));
                 }
             }
+            if total > 0.0 {
+                out.push((p.unit, n, total));
+            }
         }
     }
-    total
+    out
 }
 
 /// The layers loaded and indexed, with the admin hierarchy: everything before the overlay.
@@ -303,8 +318,9 @@ impl Study {
                         levels
                             .into_iter()
                             .map(|(l, pieces)| {
-                                let border_km = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
-                                ZoneOverlay { pieces, border_km }
+                                let border_pairs = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
+                                let border_km = border_pairs.iter().fold(0.0, |a, p| a + p.2);
+                                ZoneOverlay { pieces, border_km, border_pairs }
                             })
                             .collect()
                     })
@@ -340,5 +356,38 @@ impl Study {
                     .collect()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{FieldMapping, Layer};
+    use crate::progress::NoProgress;
+    use geo::{MultiPolygon, wkt};
+
+    /// Two states A (x 0..2) and B (x 2..4) of two counties each (A1, A2, B1, B2, 1° wide, y
+    /// 0..2), and one zone Z (x 1..3, y 0.5..1.5) across the state border: half in A2, half in
+    /// B1.
+    pub(crate) fn two_state_study() -> Study {
+        let zone = Unit::from_geometry("Z", MultiPolygon(vec![wkt!(POLYGON((1. 0.5,3. 0.5,3. 1.5,1. 1.5,1. 0.5)))]))
+            .expect("a valid zone");
+        let eco = IndexedLayer::new(Layer {
+            name: "zones".into(),
+            spec: LayerSpec::new("zones.geojson"),
+            fields: FieldMapping::default(),
+            crs: "OGC:CRS84".into(),
+            feature_count: 1,
+            units: vec![zone],
+            warnings: vec![],
+        });
+        let prepared = Prepared {
+            inputs: Inputs::default(),
+            hierarchy: crate::hierarchy::tests::two_states(),
+            eco: vec![eco],
+            warnings: vec![],
+            timings: Timings::default(),
+        };
+        Study::from_prepared(prepared, &NoProgress).expect("no cancellation")
     }
 }

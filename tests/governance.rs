@@ -81,10 +81,10 @@ fn known_answer_bodies() {
     // Ties in share are broken by id: A1 chairs first.
     assert_eq!(counties[z1.chair.first].id, "A1");
 
-    // Z2 + Z3: merged at state level (same members A, B; they touch); convener above the top.
+    // Z2, Z3: one body each by default (same members A, B; they touch); convener above the top.
     let z23 = get("zones/states/Z2");
-    assert_eq!(z23.zones.len(), 2);
-    assert!(!ids.contains(&"zones/states/Z3"));
+    assert_eq!(z23.zones.len(), 1);
+    assert_eq!(get("zones/states/Z3").zones.len(), 1);
     assert_eq!(z23.convener, Convener::AboveTop);
     let m: Vec<&str> = z23.members.iter().map(|m| states[m.unit].id.as_str()).collect();
     assert_eq!(m, ["A", "B"]);
@@ -107,6 +107,13 @@ fn known_answer_bodies() {
     for b in &bodies {
         assert!(b.rules.len() >= 4, "{}: {:?}", b.id, b.rules);
     }
+
+    // On request, touching zones with the same members share one body.
+    let merged = propose(&s, &a, &p, &GovParams { merge_touching: true, ..Default::default() });
+    let z23 = merged.iter().find(|b| b.id == "zones/states/Z2").unwrap();
+    assert_eq!(z23.zones, [1, 2]);
+    assert!(!merged.iter().any(|b| b.id == "zones/states/Z3"));
+    assert!(z23.rules.iter().any(|r| r.contains("touch")));
 }
 
 #[test]
@@ -146,4 +153,25 @@ fn jurisdiction_view_lists_zones_partners_bodies_neighbours() {
     for (_, km) in &nb {
         assert!((km - 221.1).abs() < 0.5, "{nb:?}");
     }
+}
+
+#[test]
+fn touching_zones_are_grouped_only_when_all_touch_no_chains() {
+    // Three zones straddling the A/B line in a column: Z2 touches Z3, Z3 touches Z5, Z2 and Z5
+    // do not touch. Z2 + Z3 form one body; Z5 does not join by way of Z3.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let states = write(d, "states.geojson", &[boxf("A", "", 0., 0., 2., 2.), boxf("B", "", 2., 0., 4., 2.)]);
+    let zones = write(
+        d,
+        "zones.geojson",
+        &[boxf("Z2", "", 1.5, 0.2, 2.5, 1.0), boxf("Z3", "", 1.5, 1.0, 2.5, 1.8), boxf("Z5", "", 1.5, 1.8, 2.5, 1.95)],
+    );
+    let s = Study::build(&Inputs { admin: vec![states], eco: vec![zones], ..Default::default() }, &NoProgress).unwrap();
+    let p = Params::default();
+    let a = s.analyse(&p);
+    let groups =
+        |gov: &GovParams| -> Vec<Vec<usize>> { propose(&s, &a, &p, gov).into_iter().map(|b| b.zones).collect() };
+    assert_eq!(groups(&GovParams::default()), [vec![0], vec![1], vec![2]]);
+    assert_eq!(groups(&GovParams { merge_touching: true, ..Default::default() }), [vec![0, 1], vec![2]]);
 }

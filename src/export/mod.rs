@@ -49,6 +49,51 @@ pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
     })
 }
 
+/// Header of the burden CSV.
+pub const BURDEN_CSV_HEADER: [&str; 12] = [
+    "level",
+    "id",
+    "name",
+    "member_of",
+    "observer_of",
+    "partners",
+    "eco_layer",
+    "cut_zones",
+    "cut_area_km2",
+    "cut_area_share",
+    "border_km",
+    "bodies",
+];
+
+/// Each jurisdiction's coordination burden: one row per unit and eco layer (`member_of`,
+/// `observer_of` and `partners` are counts; `bodies` lists the ids of the bodies it votes in,
+/// separated by `;`).
+pub fn write_burden_csv(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_atomic_with(path, |w| {
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(BURDEN_CSV_HEADER)?;
+        for j in &report.jurisdictions {
+            for l in &j.layers {
+                c.write_record([
+                    &j.level.to_string(),
+                    &j.id,
+                    &j.name,
+                    &j.member_of.len().to_string(),
+                    &j.observer_of.len().to_string(),
+                    &j.partners.len().to_string(),
+                    &l.layer,
+                    &l.cut_zones.to_string(),
+                    &format!("{:.6}", l.cut_area_km2),
+                    &format!("{:.8}", l.cut_area_share),
+                    &format!("{:.3}", l.border_km),
+                    &j.member_of.join(";"),
+                ])?;
+            }
+        }
+        c.flush()
+    })
+}
+
 /// GeoJSON geometry of a multipolygon.
 pub fn geometry_json(mp: &MultiPolygon<f64>) -> Value {
     let polys: Vec<Value> =

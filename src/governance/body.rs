@@ -2,6 +2,7 @@
 
 use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
 use crate::geometry::{area_km2, clip_to_rect};
+use crate::scenario::ManualBody;
 use crate::study::Study;
 use geo::{BooleanOps, Intersects, Rect};
 use serde::{Deserialize, Serialize};
@@ -17,11 +18,17 @@ pub struct GovParams {
     pub observer_threshold: f64,
     /// Years each chair serves before the chair rotates. Default 2.
     pub chair_term_years: u32,
+    /// One body for several zones (of one layer, at one level) that have the same members and
+    /// all touch one another. Default false: one body per zone, as real commissions are set up
+    /// per basin. Zones are only grouped when every zone of the group touches every other, so
+    /// a chain of touching ranges does not become one continental body.
+    #[serde(default)]
+    pub merge_touching: bool,
 }
 
 impl Default for GovParams {
     fn default() -> Self {
-        GovParams { member_threshold: None, observer_threshold: 0.0, chair_term_years: 2 }
+        GovParams { member_threshold: None, observer_threshold: 0.0, chair_term_years: 2, merge_touching: false }
     }
 }
 
@@ -81,6 +88,8 @@ pub enum CostBasis {
     Area,
     /// By population living in the zone (areal interpolation of this field).
     Population(String),
+    /// Equally: a body set up by hand whose members hold no part of its zones.
+    Equal,
 }
 
 /// A proposed joint body.
@@ -108,6 +117,8 @@ pub struct Body {
     pub parent_body: Option<usize>,
     /// The rules that produced this body, in words.
     pub rules: Vec<String>,
+    /// The scenario that set this body up by hand, if it was not proposed.
+    pub scenario: Option<String>,
 }
 
 impl Body {
@@ -118,11 +129,13 @@ impl Body {
     }
 }
 
-struct Draft {
+struct Draft<'a> {
     eco: usize,
     level: usize,
     zones: Vec<usize>,
     members: BTreeSet<usize>,
+    /// Set up by hand in a scenario: its members, observers and convener are given.
+    manual: Option<&'a ManualBody>,
 }
 
 fn pct(x: f64) -> String {
@@ -136,7 +149,23 @@ fn verb(n: usize, one: &str, many: &str) -> String {
 /// Proposes bodies for every cut zone at every level, merges and nests them.
 /// `analysis` is [`Study::analyse`]'s result for `params`.
 pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Params, gov: &GovParams) -> Vec<Body> {
+    propose_with(study, analysis, params, gov, &[], "")
+}
+
+/// [`propose`], with bodies set up by hand in the scenario named `scenario`: each replaces the
+/// proposals for its zones at its level; its shares, costs and chair are computed like any
+/// other body's.
+pub fn propose_with(
+    study: &Study,
+    analysis: &[Vec<Vec<LevelAnalysis>>],
+    params: &Params,
+    gov: &GovParams,
+    manual: &[ManualBody],
+    scenario: &str,
+) -> Vec<Body> {
     let member_t = gov.member_threshold(params);
+    let by_hand =
+        |e: usize, l: usize, z: usize| manual.iter().any(|m| m.eco == e && m.level == l && m.zones.contains(&z));
     // 1. One draft per cut zone and level: its member set.
     let mut drafts: Vec<Draft> = Vec::new();
     for (e, zones) in analysis.iter().enumerate() {
@@ -144,8 +173,8 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
             for la in levels {
                 let members: BTreeSet<usize> =
                     la.parts.iter().filter(|p| p.share >= member_t - SHARE_EPS).map(|p| p.unit).collect();
-                if la.cut && members.len() >= 2 {
-                    drafts.push(Draft { eco: e, level: la.level, zones: vec![z], members });
+                if la.cut && members.len() >= 2 && !by_hand(e, la.level, z) {
+                    drafts.push(Draft { eco: e, level: la.level, zones: vec![z], members, manual: None });
                 }
             }
         }
@@ -159,39 +188,44 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
     for ((eco, level, members), idx) in groups {
         let zones: Vec<usize> = idx.iter().map(|&i| drafts[i].zones[0]).collect();
         let units = &study.eco[eco].layer.units;
-        // Union-find over zones that touch or overlap (bounding boxes first, then exact).
-        let mut parent: Vec<usize> = (0..zones.len()).collect();
-        fn find(p: &mut [usize], i: usize) -> usize {
-            let mut r = i;
-            while p[r] != r {
-                r = p[r];
+        if !gov.merge_touching {
+            for z in zones {
+                merged.push(Draft {
+                    eco,
+                    level,
+                    zones: vec![z],
+                    members: members.iter().copied().collect(),
+                    manual: None,
+                });
             }
-            p[i] = r;
-            r
+            continue;
         }
-        for a in 0..zones.len() {
-            for b in a + 1..zones.len() {
-                let (za, zb) = (&units[zones[a]], &units[zones[b]]);
-                if za.bbox.intersects(&zb.bbox) && za.geometry.intersects(&zb.geometry) {
-                    let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                    parent[ra.max(rb)] = ra.min(rb);
-                }
+        // Groups in which every zone touches or overlaps every other (bounding boxes first,
+        // then exact), built greedily in zone order: no chaining.
+        let touches = |a: usize, b: usize| {
+            let (za, zb) = (&units[a], &units[b]);
+            za.bbox.intersects(&zb.bbox) && za.geometry.intersects(&zb.geometry)
+        };
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for &z in &zones {
+            match groups.iter_mut().find(|g| g.iter().all(|&o| touches(o, z))) {
+                Some(g) => g.push(z),
+                None => groups.push(vec![z]),
             }
         }
-        let mut comps: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, &z) in zones.iter().enumerate() {
-            let r = find(&mut parent, i);
-            comps.entry(r).or_default().push(z);
-        }
-        for (_, mut zs) in comps {
+        for mut zs in groups {
             zs.sort_unstable();
-            merged.push(Draft { eco, level, zones: zs, members: members.iter().copied().collect() });
+            merged.push(Draft { eco, level, zones: zs, members: members.iter().copied().collect(), manual: None });
         }
+    }
+    for m in manual {
+        let members = m.members.iter().copied().collect();
+        merged.push(Draft { eco: m.eco, level: m.level, zones: m.zones.clone(), members, manual: Some(m) });
     }
     merged.sort_by(|a, b| (a.eco, a.level, a.zones[0]).cmp(&(b.eco, b.level, b.zones[0])));
 
     // 3. Flesh out each body.
-    let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov)).collect();
+    let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov, scenario)).collect();
 
     // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours.
     let extents: Vec<geo::MultiPolygon<f64>> = bodies.iter().map(|b| b.extent(study)).collect();
@@ -230,7 +264,14 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
     bodies
 }
 
-fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, params: &Params, gov: &GovParams) -> Body {
+fn flesh_out(
+    study: &Study,
+    analysis: &[Vec<Vec<LevelAnalysis>>],
+    d: &Draft,
+    params: &Params,
+    gov: &GovParams,
+    scenario: &str,
+) -> Body {
     let member_t = gov.member_threshold(params);
     let eco = &study.eco[d.eco].layer;
     let level = &study.hierarchy.levels[d.level].indexed.layer;
@@ -242,17 +283,21 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
             *area_by_unit.entry(p.unit).or_default() += p.area_km2;
         }
     }
-    let share = |u: usize| area_by_unit.get(&u).copied().unwrap_or(0.0) / total_area;
+    let area_of = |u: usize| area_by_unit.get(&u).copied().unwrap_or(0.0);
+    let share = |u: usize| area_of(u) / total_area;
     let by_share_then_id = |a: &usize, b: &usize| {
         share(*b).total_cmp(&share(*a)).then_with(|| level.units[*a].id.cmp(&level.units[*b].id))
     };
     let mut member_units: Vec<usize> = d.members.iter().copied().collect();
     member_units.sort_by(by_share_then_id);
-    let mut observer_units: Vec<usize> = area_by_unit
-        .keys()
-        .copied()
-        .filter(|u| !d.members.contains(u) && share(*u) >= gov.observer_threshold - SHARE_EPS)
-        .collect();
+    let mut observer_units: Vec<usize> = match d.manual {
+        Some(m) => m.observers.clone(),
+        None => area_by_unit
+            .keys()
+            .copied()
+            .filter(|u| !d.members.contains(u) && share(*u) >= gov.observer_threshold - SHARE_EPS)
+            .collect(),
+    };
     observer_units.sort_by(by_share_then_id);
 
     // Cost shares: population by areal interpolation when every member has a population.
@@ -262,14 +307,19 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
             .iter()
             .map(|&u| {
                 let unit = &level.units[u];
-                unit.population.map(|p| p * area_by_unit[&u] / unit.area_km2)
+                unit.population.map(|p| p * area_of(u) / unit.area_km2)
             })
             .collect()
     });
     let (weights, cost_basis) = match (pops, pop_field) {
         (Some(p), Some(f)) if p.iter().sum::<f64>() > 0.0 => (p, CostBasis::Population(f)),
-        _ => (member_units.iter().map(|&u| area_by_unit[&u]).collect(), CostBasis::Area),
+        _ => (member_units.iter().map(|&u| area_of(u)).collect(), CostBasis::Area),
     };
+    let wsum: f64 = weights.iter().sum();
+    // Only a body set up by hand can have members without any part of its zones; if none has
+    // one, costs are shared equally (and the rule says so).
+    let (weights, cost_basis) =
+        if wsum > 0.0 { (weights, cost_basis) } else { (vec![1.0; member_units.len()], CostBasis::Equal) };
     let wsum: f64 = weights.iter().sum();
     let members: Vec<Member> = member_units
         .iter()
@@ -277,30 +327,51 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
         .map(|(&u, w)| Member { unit: u, share: share(u), cost_share: w / wsum, votes: 1 })
         .collect();
     let observers: Vec<Observer> = observer_units.iter().map(|&u| Observer { unit: u, share: share(u) }).collect();
-    let convener = match study.hierarchy.lowest_common_ancestor(d.level, &member_units) {
+    let convener = match d.manual.and_then(|m| m.convener) {
         Some((l, u)) => Convener::Unit(l, u),
-        None => Convener::AboveTop,
+        None => match study.hierarchy.lowest_common_ancestor(d.level, &member_units) {
+            Some((l, u)) => Convener::Unit(l, u),
+            None => Convener::AboveTop,
+        },
     };
     let chair = Chair { first: member_units[0], rotation: member_units.clone(), term_years: gov.chair_term_years };
 
     // The rules, in words.
     let name = |u: usize| level.units[u].name.clone();
     let zone_names: Vec<String> = d.zones.iter().map(|&z| eco.units[z].name.clone()).collect();
-    let mut rules = vec![format!(
-        "{} is cut across {} {}: {} each hold at least {} of it, so they sit on the body as members, one vote each, deciding by majority.",
-        zone_names.join(" + "),
-        members.len(),
-        level.name,
-        members.iter().map(|m| format!("{} ({})", name(m.unit), pct(m.share))).collect::<Vec<_>>().join(", "),
-        pct(member_t)
-    )];
-    if d.zones.len() > 1 {
+    let member_list =
+        members.iter().map(|m| format!("{} ({})", name(m.unit), pct(m.share))).collect::<Vec<_>>().join(", ");
+    let mut rules = vec![match d.manual {
+        Some(m) => format!(
+            "{} governs {}: set up by hand in scenario \"{scenario}\" (step {}), with members {}, one vote each; shares, costs and the chair below are computed from the zones' parts.",
+            m.name.as_ref().map(|n| format!("\"{n}\"")).unwrap_or_else(|| "This body".into()),
+            zone_names.join(" + "),
+            m.step,
+            member_list
+        ),
+        None => format!(
+            "{} is cut across {} {}: {} each hold at least {} of it, so they sit on the body as members, one vote each, deciding by majority.",
+            zone_names.join(" + "),
+            members.len(),
+            level.name,
+            member_list,
+            pct(member_t)
+        ),
+    }];
+    if d.zones.len() > 1 && d.manual.is_none() {
         rules.push(format!(
             "The zones {} touch and are shared by exactly the same members, so one body governs them together.",
             zone_names.join(", ")
         ));
     }
-    if observers.is_empty() {
+    if d.manual.is_some() {
+        if !observers.is_empty() {
+            rules.push(format!(
+                "Observers, with a voice but no vote, as set up: {}.",
+                observers.iter().map(|o| format!("{} ({})", name(o.unit), pct(o.share))).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    } else if observers.is_empty() {
         rules.push(format!(
             "No other {} holds a part of at least {} km² (smaller pieces are slivers), so there are no observers.",
             level.name, params.min_area_km2
@@ -316,6 +387,10 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
         ));
     }
     rules.push(match &convener {
+        Convener::Unit(l, u) if d.manual.is_some_and(|m| m.convener.is_some()) => format!(
+            "{} convenes the body, as set up in the scenario.",
+            study.hierarchy.levels[*l].indexed.layer.units[*u].name
+        ),
         Convener::Unit(l, u) => format!(
             "{} convenes the body: it is the lowest level of government that contains all members ({}).",
             study.hierarchy.levels[*l].indexed.layer.units[*u].name, study.hierarchy.levels[*l].indexed.layer.name
@@ -337,8 +412,12 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
         CostBasis::Population(f) => format!(
             "Costs are apportioned by the population living in the zone (field \"{f}\", spread evenly over each jurisdiction's area), rescaled over members."
         ),
+        CostBasis::Equal => "No member holds a part of the zones, so costs are shared equally.".to_string(),
     });
-    let id = format!("{}/{}/{}", eco.name, level.name, eco.units[d.zones[0]].id);
+    let id = match d.manual {
+        Some(m) => format!("{}/{}/{}/step{}", eco.name, level.name, eco.units[d.zones[0]].id, m.step),
+        None => format!("{}/{}/{}", eco.name, level.name, eco.units[d.zones[0]].id),
+    };
     Body {
         id,
         eco: d.eco,
@@ -351,6 +430,7 @@ fn flesh_out(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], d: &Draft, par
         cost_basis,
         parent_body: None,
         rules,
+        scenario: d.manual.map(|_| scenario.to_string()),
     }
 }
 

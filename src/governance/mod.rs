@@ -22,5 +22,5 @@
 pub mod body;
 pub mod jurisdiction;
 
-pub use body::{Body, Chair, Convener, CostBasis, GovParams, Member, Observer, propose};
+pub use body::{Body, Chair, Convener, CostBasis, GovParams, Member, Observer, propose, propose_with};
 pub use jurisdiction::{JurisdictionView, Role, SharedZone, jurisdiction_view};
