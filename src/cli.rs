@@ -338,15 +338,15 @@ fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
 }
 
 /// [`run_layers`], for the world as reformed by `scenario` when one is given.
-pub fn run_layers_with(args: &LayerArgs, scenario: Option<&Scenario>) -> Result<Run> {
+pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path::Path)>) -> Result<Run> {
     let (inputs, params, gov) = resolve(args)?;
     let progress = BarProgress::new();
     let study = Study::build(&inputs, &progress);
     progress.finish();
     let study = study?;
-    if let Some(sc) = scenario {
+    if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
-            .map_err(|e| anyhow!("scenario \"{}\": {e}", sc.name))?;
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report });
     }
     let analysis = study.analyse(&params);
@@ -448,7 +448,7 @@ fn pct(x: f64) -> String {
 
 pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref())?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
     let r = &run.report;
     if let Some(p) = &a.out {
         export::write_report_json(p, r).with_context(|| format!("writing {}", p.display()))?;
