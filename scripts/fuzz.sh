@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${1:-600}"; shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(geojson shapefile gpkg_blob flatgeobuf geoparquet layer_spec overlay)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(geojson shapefile gpkg_blob flatgeobuf geoparquet layer_spec overlay scenario)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 rustup toolchain list | grep -q nightly || { echo "fuzz.sh: needs the nightly toolchain (rustup toolchain install nightly)" >&2; exit 1; }
 
@@ -18,6 +18,7 @@ mkdir -p fuzz/corpus
 seed geojson; cp -n data/us/nps_parks.geojson data/us/states.geojson fuzz/corpus/geojson/ 2>/dev/null || true
 printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}' > fuzz/corpus/geojson/small.json
 printf '{"type":"FeatureCollection","features":[{"type":"Feature"' > fuzz/corpus/geojson/truncated.json
+mkdir -p fuzz/corpus/scenario; cp -n tests/fuzz_regressions/scenario_seeds/*.json fuzz/corpus/scenario/ 2>/dev/null || true
 mkdir -p fuzz/corpus/shapefile fuzz/corpus/gpkg_blob fuzz/corpus/flatgeobuf fuzz/corpus/geoparquet fuzz/corpus/layer_spec fuzz/corpus/overlay
 # Shapefile seed: split point (little-endian u16) + the first 4 KB of the .shp + the .dbf's head.
 python3 - <<'PY'
