@@ -34,6 +34,31 @@ impl Default for Params {
 /// Tolerance under which a share counts as equal to the threshold (floating-point rounding).
 pub const SHARE_EPS: f64 = 1e-12;
 
+/// The one rule for a significant share: `share` (0..1) is at least `threshold` (0..1); a share
+/// equal to the threshold counts, within [`SHARE_EPS`]. Cuts, members, observers, the CLI
+/// summary and the app all use it.
+pub fn is_significant(share: f64, threshold: f64) -> bool {
+    share >= threshold - SHARE_EPS
+}
+
+/// The one severity order of cut zones at a level, most severe first: cut before not cut, then
+/// more significant jurisdictions, then a more even split (a smaller largest share), then the
+/// ties stay in input order.
+pub fn severity_order(a: &LevelAnalysis, b: &LevelAnalysis) -> std::cmp::Ordering {
+    b.cut.cmp(&a.cut).then(b.significant.cmp(&a.significant)).then(a.largest_share.total_cmp(&b.largest_share))
+}
+
+/// The severity order of zones over all levels: a zone cut at a coarser level first (its
+/// jurisdictions are bigger), then [`severity_order`] at that level; zones cut nowhere last.
+pub fn zone_severity_order(a: &[LevelAnalysis], b: &[LevelAnalysis]) -> std::cmp::Ordering {
+    match (a.iter().find(|l| l.cut), b.iter().find(|l| l.cut)) {
+        (Some(x), Some(y)) => x.level.cmp(&y.level).then_with(|| severity_order(x, y)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
 /// One jurisdiction's part of a zone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartShare {
@@ -52,6 +77,9 @@ pub struct LevelAnalysis {
     pub level: usize,
     /// At least two parts with share ≥ threshold.
     pub cut: bool,
+    /// Number of parts with a significant share ([`is_significant`]): the "N jurisdictions" a
+    /// cut zone is cut across, wherever it is shown.
+    pub significant: usize,
     /// Parts of at least `min_area_km2`, by share descending then id.
     pub parts: Vec<PartShare>,
     /// Number of sliver pieces.
@@ -73,7 +101,7 @@ pub struct LevelAnalysis {
 impl LevelAnalysis {
     /// Parts with share ≥ `threshold` (the cut's jurisdictions, and by default the members).
     pub fn significant(&self, threshold: f64) -> impl Iterator<Item = &PartShare> {
-        self.parts.iter().filter(move |p| p.share >= threshold - SHARE_EPS)
+        self.parts.iter().filter(move |p| is_significant(p.share, threshold))
     }
 }
 
@@ -105,10 +133,11 @@ pub fn analyse_level(
     // reported as split among thousands of jurisdictions.
     let sum_sq: f64 = parts.iter().map(|p| p.share * p.share).sum();
     let covered = total_share.min(1.0);
-    let significant = parts.iter().filter(|p| p.share >= params.threshold - SHARE_EPS).count();
+    let significant = parts.iter().filter(|p| is_significant(p.share, params.threshold)).count();
     LevelAnalysis {
         level,
         cut: significant >= 2,
+        significant,
         largest_share: parts.first().map_or(0.0, |p| p.share),
         effective_n: if sum_sq > 0.0 { covered * covered / sum_sq } else { 0.0 },
         uncovered_share: (1.0 - total_share).max(0.0),
@@ -198,6 +227,30 @@ mod tests {
         // Two equal halves of a fully covered zone: 2.
         let c = analyse_level(100.0, &[piece(0, 50.0), piece(1, 50.0)], 0.0, &u, 0, &Params::default());
         assert!((c.effective_n - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn severity_puts_coarser_cuts_more_jurisdictions_and_even_splits_first() {
+        let u = units(3);
+        let p = Params::default();
+        let la = |l: usize, ps: &[(usize, f64)]| {
+            let pieces: Vec<Piece> = ps.iter().map(|&(i, a)| piece(i, a)).collect();
+            analyse_level(100.0, &pieces, 0.0, &u, l, &p)
+        };
+        let three = la(1, &[(0, 40.0), (1, 30.0), (2, 30.0)]);
+        let even = la(1, &[(0, 50.0), (1, 50.0)]);
+        let uneven = la(1, &[(0, 90.0), (1, 10.0)]);
+        let whole = la(1, &[(0, 100.0)]);
+        assert_eq!(three.significant, 3);
+        let mut v = [&whole, &uneven, &even, &three];
+        v.sort_by(|a, b| severity_order(a, b));
+        assert_eq!(v.map(|a| a.significant), [3, 2, 2, 1]);
+        assert_eq!(v[1].largest_share, 0.5);
+        // Cut at level 0 beats any cut at level 1 only.
+        let top = [la(0, &[(0, 90.0), (1, 10.0)]), uneven.clone()];
+        let fine = [la(0, &[(0, 100.0)]), three.clone()];
+        assert_eq!(zone_severity_order(&top, &fine), std::cmp::Ordering::Less);
+        assert!(is_significant(0.05, 0.05) && !is_significant(0.0499, 0.05));
     }
 
     #[test]

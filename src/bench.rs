@@ -32,6 +32,74 @@ pub struct BenchArgs {
     /// Only time loading these layer files (any format; repeatable), best of --repeat.
     #[arg(long = "load", value_name = "FILE[,key=value]")]
     pub load: Vec<String>,
+    /// Only time applying these scenario files to the US demo (states > counties; watersheds
+    /// and parks): apply, analyse, propose and report, best of --repeat. Repeatable.
+    #[arg(long = "scenario", value_name = "SCENARIO.json")]
+    pub scenario: Vec<PathBuf>,
+}
+
+/// Times each scenario step on the US demo: the reformed world (no overlay), its analysis, its
+/// bodies and its report (with the burden table). Best of `repeat`.
+fn run_scenario(files: &[PathBuf], repeat: usize) -> Result<()> {
+    let t = Instant::now();
+    let study = Study::build(&Inputs::us_demo(&data_dir()), &NoProgress)?;
+    println!("US demo loaded and overlaid in {:.0} ms (once)", t.elapsed().as_secs_f64() * 1e3);
+    let (params, gov) = (Params::default(), crossbound::governance::GovParams::default());
+    if std::env::var_os("CB_DEBUG_CLONE").is_some() {
+        let t = Instant::now();
+        let c = study.clone();
+        eprintln!("clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let e = study.eco.clone();
+        eprintln!("eco clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let h = study.hierarchy.clone();
+        eprintln!("hier clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let o = study.overlay.clone();
+        eprintln!("overlay clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let b = study.borders.clone();
+        eprintln!("borders clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let i = crossbound::index::IndexedLayer::new(study.hierarchy.levels[0].indexed.layer.clone());
+        eprintln!("index states {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box((c, e, h, o, b, i));
+    }
+    println!(
+        "{:<36} {:>9} {:>10} {:>10} {:>9} {:>9}",
+        "scenario", "apply ms", "analyse ms", "propose ms", "report ms", "total ms"
+    );
+    for f in files {
+        let sc = crossbound::scenario::Scenario::load(f)?;
+        let mut best = [f64::INFINITY; 4];
+        for _ in 0..repeat.max(1) {
+            let t = Instant::now();
+            let r = crossbound::scenario::apply(&study, &sc)?;
+            let t1 = t.elapsed().as_secs_f64() * 1e3;
+            let analysis = r.study.analyse(&params);
+            let t2 = t.elapsed().as_secs_f64() * 1e3;
+            let bodies =
+                crossbound::governance::propose_with(&r.study, &analysis, &params, &gov, &r.manual_bodies, &sc.name);
+            let t3 = t.elapsed().as_secs_f64() * 1e3;
+            let report = build_report(&r.study, &analysis, &bodies, &params, &gov);
+            let t4 = t.elapsed().as_secs_f64() * 1e3;
+            std::hint::black_box(report);
+            for (b, v) in best.iter_mut().zip([t1, t2 - t1, t3 - t2, t4 - t3]) {
+                *b = b.min(v);
+            }
+        }
+        println!(
+            "{:<36} {:>9.1} {:>10.1} {:>10.1} {:>9.1} {:>9.1}",
+            sc.name,
+            best[0],
+            best[1],
+            best[2],
+            best[3],
+            best.iter().sum::<f64>()
+        );
+    }
+    Ok(())
 }
 
 /// Times loading each file (read, decode, reproject, repair, dissolve): the best of `repeat`.
@@ -80,6 +148,9 @@ fn peak_rss_mb() -> f64 {
 pub fn run(a: &BenchArgs) -> Result<()> {
     if !a.load.is_empty() {
         return run_load(&a.load, a.repeat);
+    }
+    if !a.scenario.is_empty() {
+        return run_scenario(&a.scenario, a.repeat);
     }
     let data = data_dir();
     let bench_dir = a

@@ -474,7 +474,7 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
             .with_context(|| format!("writing {}", p.display()))?;
     }
     if a.out.is_none() {
-        print_summary(r);
+        print_summary(r, &run.analysis);
     }
     for w in &r.warnings {
         eprintln!("warning: {}: {}", w.source, w.message);
@@ -482,23 +482,16 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(r: &Report) {
-    let mut zones: Vec<&crossbound::report::ZoneReport> = r.zones.iter().collect();
-    // Severity: cut at a coarser level first, then more jurisdictions over the threshold, then a
-    // smaller largest share (a more even split).
-    let t = r.params.threshold;
-    let severity = |z: &crossbound::report::ZoneReport| {
-        z.levels.iter().find(|l| l.cut).map(|l| {
-            let n = l.parts.iter().filter(|p| p.share >= t - crossbound::analysis::SHARE_EPS).count();
-            (z.levels.len() - l.level, n, 1.0 - l.largest_share)
-        })
-    };
-    zones.sort_by(|a, b| match (severity(a), severity(b)) {
-        (Some(x), Some(y)) => y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(y.2.total_cmp(&x.2)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.layer.cmp(&b.layer).then(a.id.cmp(&b.id)),
+fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
+    // The report lists zones in the analysis' order (layer by layer); sort by the one severity
+    // order (crossbound::analysis::zone_severity_order), ties by layer and id.
+    let flat: Vec<&Vec<LevelAnalysis>> = analysis.iter().flatten().collect();
+    let mut order: Vec<usize> = (0..r.zones.len()).collect();
+    order.sort_by(|&a, &b| {
+        crossbound::analysis::zone_severity_order(flat[a], flat[b])
+            .then_with(|| r.zones[a].layer.cmp(&r.zones[b].layer).then(r.zones[a].id.cmp(&r.zones[b].id)))
     });
+    let zones: Vec<&crossbound::report::ZoneReport> = order.iter().map(|&i| &r.zones[i]).collect();
     let cut = zones.iter().filter(|z| z.levels.iter().any(|l| l.cut)).count();
     println!(
         "{} of {} zones are cut across jurisdictions (threshold {}, slivers < {} km²)\n",

@@ -89,7 +89,11 @@ fn moving_a_county_moves_exactly_its_pieces_at_state_level() {
             // Every other state keeps its piece exactly.
             for (i, p) in base.overlay[e][z][0].pieces.iter().enumerate() {
                 if p.unit != wy && p.unit != id {
-                    assert_eq!(s.overlay[e][z][0].pieces.iter().find(|q| q.unit == p.unit).map(|q| q.area_km2), Some(p.area_km2), "{i}");
+                    assert_eq!(
+                        s.overlay[e][z][0].pieces.iter().find(|q| q.unit == p.unit).map(|q| q.area_km2),
+                        Some(p.area_km2),
+                        "{i}"
+                    );
                 }
             }
         }
@@ -150,7 +154,17 @@ fn analyze_and_compare_on_the_command_line() {
     assert!(csv.lines().any(|l| l.starts_with("0,WYMT,Wyoming-Montana,")), "{csv}");
 
     let (cj, cc) = (d.path().join("c.json"), d.path().join("c.csv"));
-    let o = bin().arg("compare").args(layers).arg("--scenario").arg(&sc).arg("--out").arg(&cj).arg("--csv").arg(&cc).output().unwrap();
+    let o = bin()
+        .arg("compare")
+        .args(layers)
+        .arg("--scenario")
+        .arg(&sc)
+        .arg("--out")
+        .arg(&cj)
+        .arg("--csv")
+        .arg(&cc)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("scenario \"Yellowstone states\" against the baseline"), "{stdout}");

@@ -49,7 +49,7 @@ fn selecting_a_cut_zone_shows_its_body() {
     let (e, z) = h.state().state.find_zone("YELL").unwrap();
     assert_eq!(h.state().state.selection, Selection::Zone(e, z));
     h.get_by_label("Proposed body");
-    h.get_by_label_contains("Body nps_parks/states/YELL");
+    h.get_by_label_contains("Body for Yellowstone NP");
     // Each member appears in the share table and in the members table.
     assert_eq!(h.get_all_by_label("Wyoming").count(), 2);
     assert_eq!(h.get_all_by_label("Montana").count(), 2);
@@ -103,7 +103,7 @@ fn jurisdiction_mode_lists_partners_and_neighbours() {
     h.get_by_label_contains("Partners (");
     h.get_by_label_contains("Montana (");
     h.get_by_label_contains("Neighbours (shared border)");
-    h.get_by_label_contains("nps_parks/states/YELL — member");
+    h.get_by_label_contains("Yellowstone NP (states) — member");
 }
 
 #[test]
@@ -217,4 +217,55 @@ fn a_two_layer_geopackage_shows_a_layer_picker_and_adds_the_chosen_layer() {
     assert_eq!(l.study.eco.len(), 3);
     assert_eq!(l.study.eco[2].layer.name, "huc2_watersheds");
     assert_eq!(h.state().state.project.inputs.eco[2].layer.as_deref(), Some("huc2_watersheds"));
+}
+
+#[test]
+fn merging_two_states_in_the_scenario_panel_changes_the_cut_count() {
+    let mut h = harness();
+    let before = h.state().state.cut_count();
+    h.state_mut().state.reform.active = true;
+    h.run_steps(2);
+    h.get_by_label_contains("Click admin units on the map to pick them");
+    // Pick Wyoming and Montana (what two clicks on the map do), then press Merge.
+    let (wy, mt) = {
+        let l = h.state().state.loaded.as_ref().unwrap();
+        let units = &l.study.hierarchy.levels[0].indexed.layer.units;
+        (units.iter().position(|u| u.id == "56").unwrap(), units.iter().position(|u| u.id == "30").unwrap())
+    };
+    h.state_mut().state.toggle_pick(0, wy);
+    h.state_mut().state.toggle_pick(0, mt);
+    h.run_steps(2);
+    h.get_by_label("Merge").click();
+    h.run_steps(2);
+    assert!(h.state_mut().state.wait_for_scenario(), "{:?}", h.state().state.messages);
+    h.run_steps(3);
+    let after = h.state().state.cut_count();
+    assert_eq!(after, before - 2, "Yellowstone and Bighorn Canyon are no longer cut at state level");
+    h.get_by_label_contains("merge 56, 30 (level 0)");
+    h.get_by_label(&format!("{before} -> {after}"));
+    // The merged state is on the map's level and in the burden table.
+    let l = h.state().state.loaded.as_ref().unwrap();
+    assert!(l.study.hierarchy.levels[0].indexed.layer.units.iter().any(|u| u.name == "Wyoming-Montana"));
+    assert_eq!(l.burden[0].len(), l.study.hierarchy.levels[0].indexed.layer.units.len());
+    // Undo brings the baseline back.
+    h.get_by_label("Undo").click();
+    h.run_steps(2);
+    assert!(h.state_mut().state.wait_for_scenario());
+    assert_eq!(h.state().state.cut_count(), before);
+}
+
+#[test]
+fn burden_map_mode_colours_units_and_reports_in_the_tooltip_data() {
+    let mut h = harness();
+    h.state_mut().state.map_mode =
+        crossbound::app::reform::MapMode::Burden(crossbound::app::reform::BurdenColumn::MemberOf);
+    h.run_steps(3);
+    let (colors, breaks, _) = crossbound::app::map::burden_colors(&h.state().state).unwrap();
+    // 49 states (and DC) in the demo: some vote in no body, others in several.
+    assert_eq!(
+        colors.len(),
+        h.state().state.loaded.as_ref().unwrap().study.hierarchy.levels[0].indexed.layer.units.len()
+    );
+    assert!(colors.iter().any(|c| *c != colors[0]), "{breaks:?}");
+    assert!(breaks[3] >= breaks[1]);
 }

@@ -14,6 +14,8 @@ pub enum FilePurpose {
     AddLayer,
     /// Open a project file.
     OpenProject,
+    /// Open a scenario file.
+    OpenScenario,
     /// Save something.
     Save(super::state::Export),
 }
@@ -42,6 +44,7 @@ impl FileDialog {
         let title = match self.purpose {
             FilePurpose::AddLayer => "Add a layer (GeoJSON, Shapefile, GeoPackage, FlatGeobuf, GeoParquet)",
             FilePurpose::OpenProject => "Open a project",
+            FilePurpose::OpenScenario => "Open a scenario",
             FilePurpose::Save(_) => "Save as",
         };
         egui::Window::new(title).collapsible(false).resizable(true).default_size([520.0, 420.0]).show(ctx, |ui| {

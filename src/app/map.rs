@@ -42,6 +42,20 @@ pub struct MapView {
     pub gpu: bool,
     /// The map's screen rect in the last frame.
     pub rect: Option<Rect>,
+    /// Burden fill: the unit colours it was built for, and the mesh.
+    burden_mesh: Option<(Vec<[u8; 4]>, Arc<Mesh>)>,
+    /// Outline of the units picked in scenario mode: (key, mesh).
+    picked_mesh: Option<(String, Arc<Mesh>)>,
+}
+
+/// The burden colours of the viewed level's units, and the class breaks, for the map mode.
+pub fn burden_colors(state: &AppState) -> Option<(Vec<[u8; 4]>, [f64; 4], super::reform::BurdenColumn)> {
+    let super::reform::MapMode::Burden(col) = state.map_mode else { return None };
+    let l = state.loaded.as_ref()?;
+    let rows = l.burden.get(state.level)?;
+    let values: Vec<f64> = rows.iter().map(|b| col.value(b, state.burden_layer)).collect();
+    let breaks = super::scene::burden_breaks(&values);
+    Some((values.iter().map(|v| super::scene::burden_color(*v, &breaks)).collect(), breaks, col))
 }
 
 /// A tint that turns white boundary meshes into `c`, with `opacity`.
@@ -61,6 +75,9 @@ pub fn member_color(i: usize) -> [u8; 4] {
 /// Observer colour.
 pub const OBSERVER: [u8; 4] = [150, 150, 150, 255];
 
+/// Outline of units picked in scenario mode.
+pub const PICKED: [u8; 4] = [200, 30, 120, 255];
+
 impl MapView {
     /// True while the selected zone's pieces are still being built.
     pub fn busy(&self) -> bool {
@@ -74,7 +91,10 @@ impl MapView {
         for p in candidates {
             let c = geo::Coord { x: p[0], y: p[1] };
             let rect = geo::Rect::new(c, c);
-            if state.jurisdiction_mode {
+            let units_mode = state.jurisdiction_mode
+                || state.reform.active
+                || matches!(state.map_mode, super::reform::MapMode::Burden(_));
+            if units_mode {
                 let lv = &l.study.hierarchy.levels.get(state.level)?.indexed;
                 for u in lv.candidates(rect) {
                     if lv.chunks[u].contains(&lv.layer.units[u].geometry, c) {
@@ -152,7 +172,11 @@ impl MapView {
         }
         self.cursor = resp.hover_pos().map(|p| self.camera.to_lonlat(rect, p));
         self.hover = self.cursor.and_then(|ll| Self::pick(state, ll));
-        if resp.clicked() {
+        if resp.clicked() && state.reform.active {
+            if let Some(Hit::Unit(l, u)) = self.hover {
+                state.toggle_pick(l, u);
+            }
+        } else if resp.clicked() {
             match self.hover {
                 Some(Hit::Zone(e, z)) => state.selection = Selection::Zone(e, z),
                 Some(Hit::Unit(l, u)) => state.select_unit(l, u),
@@ -193,10 +217,23 @@ impl MapView {
         if let Some(m) = &sc.land_lines {
             cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 0.6 });
         }
-        for (e, m) in sc.eco_fill.iter().enumerate() {
-            let st = state.eco_style.get(e).copied().unwrap_or_default();
-            if st.visible {
-                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity * 0.8), width: 0.0 });
+        if let Some((colors, _, _)) = burden_colors(state) {
+            // Burden mode: the viewed level's units by the chosen column; zones as outlines.
+            if self.burden_mesh.as_ref().is_none_or(|m| m.0 != colors)
+                && let Some(t) = sc.admin_fill_template.get(state.level)
+            {
+                let mesh = admin_highlight(t, &colors);
+                self.burden_mesh = Some((colors, mesh));
+            }
+            if let Some((_, m)) = &self.burden_mesh {
+                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(0.95), width: 0.0 });
+            }
+        } else {
+            for (e, m) in sc.eco_fill.iter().enumerate() {
+                let st = state.eco_style.get(e).copied().unwrap_or_default();
+                if st.visible {
+                    cmds.push(DrawCmd { mesh: m.clone(), tint: tint(st.opacity * 0.8), width: 0.0 });
+                }
             }
         }
         // The selected zone's pieces, coloured by jurisdiction; or the selected unit and its partners.
@@ -248,6 +285,23 @@ impl MapView {
         }
         if let Some((_, _, outline)) = &self.selection_mesh {
             cmds.push(DrawCmd { mesh: outline.clone(), tint: tint(1.0), width: 3.0 });
+        }
+        if state.reform.active && !state.reform.picked.is_empty() {
+            let key = format!("{:?}/{:p}", state.reform.picked, Arc::as_ptr(&l.study));
+            if self.picked_mesh.as_ref().is_none_or(|m| m.0 != key) {
+                let geoms: Vec<&geo::MultiPolygon<f64>> = state
+                    .reform
+                    .picked
+                    .iter()
+                    .filter_map(|&(lv, u)| {
+                        l.study.hierarchy.levels.get(lv)?.indexed.layer.units.get(u).map(|x| &x.geometry)
+                    })
+                    .collect();
+                self.picked_mesh = Some((key, outline_mesh(&geoms, PICKED)));
+            }
+            if let Some((_, m)) = &self.picked_mesh {
+                cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 3.5 });
+            }
         }
         match self.hover {
             Some(h) => {
@@ -374,10 +428,32 @@ impl MapView {
         // Legend (bottom left).
         let level_name =
             l.study.hierarchy.levels.get(state.level).map(|x| x.indexed.layer.name.clone()).unwrap_or_default();
-        let mut rows: Vec<(Color32, String, bool)> =
-            vec![(c32(NOT_CUT), format!("zone not cut across {level_name}"), true)];
-        for (c, t) in CUT_RAMP.iter().zip(CUT_RAMP_LABELS) {
-            rows.push((c32(*c), t.to_string(), true));
+        let mut rows: Vec<(Color32, String, bool)> = Vec::new();
+        let title = match burden_colors(state) {
+            Some((_, b, col)) => {
+                let f = |v: f64| col.format(v);
+                let labels = [
+                    "0 (none)".to_string(),
+                    format!("up to {}", f(b[1])),
+                    format!("{} – {}", f(b[1]), f(b[2])),
+                    format!("{} – {}", f(b[2]), f(b[3])),
+                    format!("above {}", f(b[3])),
+                ];
+                for (c, t) in super::scene::BURDEN_RAMP.iter().zip(labels) {
+                    rows.push((c32(*c), t, true));
+                }
+                format!("Legend — {level_name}: {}", col.label())
+            }
+            None => {
+                rows.push((c32(NOT_CUT), format!("zone not cut across {level_name}"), true));
+                for (c, t) in CUT_RAMP.iter().zip(CUT_RAMP_LABELS) {
+                    rows.push((c32(*c), t.to_string(), true));
+                }
+                format!("Legend — cut at {:.0}%", state.project.params.threshold * 100.0)
+            }
+        };
+        if state.reform.active {
+            rows.push((c32(PICKED), "picked for the scenario".into(), false));
         }
         for (i, lv) in l.study.hierarchy.levels.iter().enumerate() {
             let c = state.admin_style.get(i).map_or(ADMIN_LINE[i.min(ADMIN_LINE.len() - 1)].0, |s| s.color);
@@ -392,15 +468,9 @@ impl MapView {
             rows.push((c32(OBSERVER), "selected zone: observers".into(), true));
         }
         let h = rows.len() as f32 * 17.0 + 26.0;
-        let lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(250.0, h));
+        let lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(300.0, h));
         painter.rect_filled(lr, 4.0, Color32::from_white_alpha(225));
-        painter.text(
-            lr.min + Vec2::new(8.0, 6.0),
-            Align2::LEFT_TOP,
-            format!("Legend — cut at {:.0}%", state.project.params.threshold * 100.0),
-            FontId::proportional(12.5),
-            Color32::BLACK,
-        );
+        painter.text(lr.min + Vec2::new(8.0, 6.0), Align2::LEFT_TOP, title, FontId::proportional(12.5), Color32::BLACK);
         for (i, (c, t, filled)) in rows.iter().enumerate() {
             let y = lr.min.y + 26.0 + i as f32 * 17.0;
             let sw = Rect::from_min_size(Pos2::new(lr.min.x + 8.0, y), Vec2::new(18.0, 12.0));
@@ -489,7 +559,7 @@ fn tooltip(ui: &egui::Ui, state: &AppState, hit: Hit, at: Pos2) {
             if let Some(a) = l.analysis.get(e).and_then(|x| x.get(z)).and_then(|x| x.get(state.level)) {
                 let units = &l.study.hierarchy.levels[state.level].indexed.layer.units;
                 lines.push(if a.cut {
-                    format!("CUT across {} (n_eff {:.2})", a.parts.len(), a.effective_n)
+                    format!("CUT across {} jurisdictions (n_eff {:.2})", a.significant, a.effective_n)
                 } else {
                     "not cut".into()
                 });
@@ -505,6 +575,17 @@ fn tooltip(ui: &egui::Ui, state: &AppState, hit: Hit, at: Pos2) {
             let unit = &l.study.hierarchy.levels[lv].indexed.layer.units[u];
             lines.push(format!("{} ({})", unit.name, unit.id));
             lines.push(format!("{:.0} km²", unit.area_km2));
+            if let Some(b) = l.burden.get(lv).and_then(|r| r.get(u)) {
+                lines.push(format!("votes in {} bodies, with {} partners", b.member_of.len(), b.partners.len()));
+                for (e, lb) in b.layers.iter().enumerate() {
+                    lines.push(format!(
+                        "{:.0}% of its area in cut {} ({} zones)",
+                        lb.cut_area_share * 100.0,
+                        l.study.eco[e].layer.name,
+                        lb.cut_zones
+                    ));
+                }
+            }
         }
     }
     let text = lines.join("\n");

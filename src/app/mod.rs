@@ -13,6 +13,8 @@ pub mod gpu;
 pub mod jobs;
 pub mod map;
 pub mod panels;
+pub mod reform;
+pub mod scenario_panel;
 pub mod scene;
 pub mod state;
 pub mod tessellate;
@@ -146,6 +148,10 @@ impl CrossboundApp {
     fn shortcuts(&mut self, ctx: &egui::Context) {
         use egui::{Key, KeyboardShortcut, Modifiers};
         let sc = |m, k| KeyboardShortcut::new(m, k);
+        let reform = ctx.input_mut(|i| i.consume_shortcut(&sc(Modifiers::COMMAND, Key::R)));
+        if reform {
+            self.state.reform.active = !self.state.reform.active;
+        }
         let (open, save, export, fit, fit_sel, juris, esc, find, help, table) = ctx.input_mut(|i| {
             (
                 i.consume_shortcut(&sc(Modifiers::COMMAND, Key::O)),
@@ -215,6 +221,7 @@ impl CrossboundApp {
                     v.extend_from_slice(crate::io::EXTENSIONS);
                     v
                 }
+                FilePurpose::OpenScenario => vec![("crossbound scenario", &["json"])],
                 _ => vec![("crossbound project", &["json"])],
             };
             self.ui.native = Some(NativeDialog::open(ctx, purpose, &dir, "", &filters));
@@ -227,6 +234,7 @@ impl CrossboundApp {
         let (dir, exts) = match purpose {
             FilePurpose::AddLayer => (crate::study::data_dir(), ALL_LAYER_EXTENSIONS.to_vec()),
             FilePurpose::OpenProject => (crate::study::data_dir(), vec!["json"]),
+            FilePurpose::OpenScenario => (crate::study::data_dir().join("scenarios"), vec!["json"]),
             FilePurpose::Save(_) => (std::env::current_dir().unwrap_or_default(), vec![]),
         };
         self.ui.file = Some(FileDialog::new(purpose, &dir, name, exts));
@@ -246,6 +254,7 @@ impl CrossboundApp {
         match purpose {
             FilePurpose::AddLayer => self.ui.fields = Some(FieldDialog::new(ctx, path)),
             FilePurpose::OpenProject => self.state.open_project(ctx, &path),
+            FilePurpose::OpenScenario => self.state.open_scenario(ctx, &path),
             FilePurpose::Save(what) => self.state.export(what, &path),
         }
     }
@@ -332,6 +341,7 @@ impl CrossboundApp {
                         ("Ctrl+0", "fit to the layers"),
                         ("Ctrl+9", "fit to the selection"),
                         ("Ctrl+J", "jurisdiction mode on/off"),
+                        ("Ctrl+R", "scenario mode on/off (pick units, reform)"),
                         ("Ctrl+F", "search cut zones"),
                         ("Ctrl+T", "attribute table"),
                         ("+ / -, wheel, pinch", "zoom"),
@@ -353,7 +363,7 @@ impl eframe::App for CrossboundApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.state.poll_job();
-        if self.state.job.is_some() || self.state.bodies_pending() {
+        if self.state.job.is_some() || self.state.bodies_pending() || self.state.scenario_pending() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         self.shortcuts(&ctx);

@@ -30,6 +30,13 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 if ui.button("Save project…  (Ctrl+S)").clicked() {
                     app.save_file(&ui.ctx().clone(), Export::Project, "session.crossbound.json");
                 }
+                if ui.button("Open scenario…").clicked() {
+                    app.state.reform.active = true;
+                    app.open_file(&ui.ctx().clone(), FilePurpose::OpenScenario);
+                }
+                if ui.button("Save scenario…").clicked() {
+                    app.save_file(&ui.ctx().clone(), Export::Scenario, "scenario.json");
+                }
                 ui.separator();
                 if ui.button("US demo (states, counties, watersheds, parks)").clicked() {
                     app.state.load_us_demo(ui.ctx());
@@ -47,6 +54,7 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                     ("Bodies (GeoJSON)…", Export::BodiesGeojson, "bodies.geojson"),
                     ("Zones and bodies (GeoPackage)…", Export::Gpkg, "crossbound.gpkg"),
                     ("Parts (Parquet)…", Export::PartsParquet, "parts.parquet"),
+                    ("Burden of each jurisdiction (CSV)…", Export::BurdenCsv, "burden.csv"),
                 ] {
                     if ui.add_enabled(loaded, egui::Button::new(label)).clicked() {
                         app.save_file(&ui.ctx().clone(), what, name);
@@ -76,6 +84,7 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 }
                 ui.checkbox(&mut app.ui.show_table, "Attribute table  (Ctrl+T)");
                 ui.checkbox(&mut app.state.jurisdiction_mode, "Jurisdiction mode  (Ctrl+J)");
+                ui.checkbox(&mut app.state.reform.active, "Scenario mode  (Ctrl+R)");
             });
             ui.menu_button("Help", |ui| {
                 if ui.button("Keyboard shortcuts  (F1)").clicked() {
@@ -231,6 +240,8 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
         app.state.refresh_bodies(ui.ctx());
     }
     ui.checkbox(&mut app.state.jurisdiction_mode, "Jurisdiction mode (click a unit)");
+    ui.checkbox(&mut app.state.reform.active, "Scenario mode (pick units, reform)");
+    map_mode(ui, app);
     ui.separator();
     let cut = app.state.cut_zones();
     ui.label(
@@ -251,9 +262,9 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     for (e, z) in cut {
         let zone = &l.study.eco[e].layer.units[z];
         let a = &l.analysis[e][z][app.state.level];
-        let n = a.significant(app.state.project.params.threshold).count();
+        let n = a.significant;
         let selected = app.state.selection == Selection::Zone(e, z);
-        let text = format!("{} — {n} jurisdictions, largest {}", zone.name, pct(a.largest_share));
+        let text = format!("{} — cut across {n} jurisdictions, largest {}", zone.name, pct(a.largest_share));
         if ui
             .selectable_label(selected, text)
             .on_hover_text(format!("{} / {}", l.study.eco[e].layer.name, zone.id))
@@ -268,8 +279,42 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
 }
 
 /// Details of the selection: zone (shares, body) or jurisdiction view.
+/// Map colours: zones (cut, n_eff) or the burden of the viewed level's units.
+fn map_mode(ui: &mut egui::Ui, app: &mut CrossboundApp) {
+    use super::reform::{BurdenColumn, MapMode};
+    let mut mode = app.state.map_mode;
+    let text = match mode {
+        MapMode::Zones => "zones: cut and n_eff".to_string(),
+        MapMode::Burden(c) => format!("burden: {}", c.label()),
+    };
+    egui::ComboBox::from_label("map colours").selected_text(text).show_ui(ui, |ui| {
+        ui.selectable_value(&mut mode, MapMode::Zones, "zones: cut and n_eff");
+        for c in BurdenColumn::ALL {
+            ui.selectable_value(&mut mode, MapMode::Burden(c), format!("burden: {}", c.label()));
+        }
+    });
+    app.state.map_mode = mode;
+    if let (MapMode::Burden(BurdenColumn::CutAreaShare | BurdenColumn::BorderKm), Some(l)) = (mode, &app.state.loaded) {
+        let names: Vec<String> = l.study.eco.iter().map(|e| e.layer.name.clone()).collect();
+        let mut e = app.state.burden_layer.min(names.len().saturating_sub(1));
+        egui::ComboBox::from_label("of zones in").selected_text(names.get(e).cloned().unwrap_or_default()).show_ui(
+            ui,
+            |ui| {
+                for (i, n) in names.iter().enumerate() {
+                    ui.selectable_value(&mut e, i, n);
+                }
+            },
+        );
+        app.state.burden_layer = e;
+    }
+}
+
 pub fn right_panel(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     egui::Panel::right("right").default_size(360.0).show(ui, |ui| {
+        if app.state.reform.active {
+            egui::ScrollArea::vertical().show(ui, |ui| super::scenario_panel::scenario_panel(ui, app));
+            return;
+        }
         egui::ScrollArea::vertical().show(ui, |ui| match app.state.selection {
             Selection::Zone(e, z) => zone_details(ui, app, e, z),
             Selection::Unit(..) => jurisdiction_details(ui, app),
@@ -335,7 +380,7 @@ fn zone_details(ui: &mut egui::Ui, app: &mut CrossboundApp, e: usize, z: usize) 
         ui.label("No body: the zone is not cut at this level.");
         return;
     };
-    ui.label(format!("Body {}", b.id));
+    ui.label(format!("Body for {}", b.title(&l.study))).on_hover_text(&b.id);
     ui.strong("Members (one vote each)");
     egui::Grid::new("members").striped(true).show(ui, |ui| {
         ui.label("");
@@ -421,7 +466,14 @@ fn jurisdiction_details(ui: &mut egui::Ui, app: &mut CrossboundApp) {
     ui.separator();
     ui.strong(format!("Bodies ({})", v.bodies.len()));
     for (b, role) in &v.bodies {
-        ui.label(format!("{} — {}", l.bodies[*b].id, if *role == Role::Member { "member" } else { "observer" }));
+        let body = &l.bodies[*b];
+        ui.label(format!(
+            "{} ({}) — {}",
+            body.title(&l.study),
+            l.study.hierarchy.levels[body.level].indexed.layer.name,
+            if *role == Role::Member { "member" } else { "observer" }
+        ))
+        .on_hover_text(&body.id);
     }
     ui.separator();
     ui.strong("Neighbours (shared border)");

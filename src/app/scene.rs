@@ -93,6 +93,57 @@ pub struct Scene {
     pub eco_labels: Vec<Vec<LabelAnchor>>,
 }
 
+/// The meshes and labels of one admin level.
+pub struct AdminMeshes {
+    /// Boundaries (white: the layer style tints them).
+    pub lines: Arc<Mesh>,
+    /// Triangles, uncoloured (highlights, the burden map).
+    pub fill_template: Arc<FillMesh>,
+    /// Label anchors.
+    pub labels: Vec<LabelAnchor>,
+}
+
+impl AdminMeshes {
+    /// Triangulates admin level `l` of `study`.
+    pub fn build(study: &Study, l: usize) -> Self {
+        let units = &study.hierarchy.levels[l].indexed.layer.units;
+        AdminMeshes {
+            lines: Mesh::new(MeshData::Lines(line_mesh(units.iter().map(|u| &u.geometry), WHITE))),
+            fill_template: Arc::new(fill_mesh(units.iter().map(|u| &u.geometry), &vec![[0; 4]; units.len()])),
+            labels: labels(&study.hierarchy.levels[l].indexed.layer),
+        }
+    }
+}
+
+/// Burden map: sequential ramp (light to dark, colour-blind safe), by class.
+pub const BURDEN_RAMP: [[u8; 4]; 5] =
+    [[255, 247, 236, 235], [253, 212, 158, 235], [252, 141, 89, 235], [215, 48, 31, 235], [127, 0, 0, 235]];
+
+/// Class breaks for `values` into [`BURDEN_RAMP`]'s five classes: zero gets its own class (the
+/// lightest), the non-zero values are split at their quartiles. Returns the upper bounds of
+/// classes 0..3 (class 0: 0; class 4: above the last bound).
+pub fn burden_breaks(values: &[f64]) -> [f64; 4] {
+    let mut nz: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0 && v.is_finite()).collect();
+    nz.sort_by(f64::total_cmp);
+    let q = |f: f64| if nz.is_empty() { 0.0 } else { nz[((nz.len() - 1) as f64 * f).round() as usize] };
+    [0.0, q(0.25), q(0.5), q(0.75)]
+}
+
+/// The ramp colour of `v` for `breaks` from [`burden_breaks`].
+pub fn burden_color(v: f64, breaks: &[f64; 4]) -> [u8; 4] {
+    if v <= breaks[0] {
+        BURDEN_RAMP[0]
+    } else if v <= breaks[1] {
+        BURDEN_RAMP[1]
+    } else if v <= breaks[2] {
+        BURDEN_RAMP[2]
+    } else if v <= breaks[3] {
+        BURDEN_RAMP[3]
+    } else {
+        BURDEN_RAMP[4]
+    }
+}
+
 /// Base colour of boundary meshes: the layer style's colour is applied as a tint.
 pub const WHITE: [u8; 4] = [255, 255, 255, 255];
 
@@ -107,24 +158,7 @@ impl Scene {
         });
         let land_lines = land
             .map(|l| Mesh::new(MeshData::Lines(line_mesh(l.units.iter().map(|u| &u.geometry), [200, 195, 185, 255]))));
-        let admin_lines = study
-            .hierarchy
-            .levels
-            .iter()
-            // White meshes: the colour comes from the layer style (a tint), so any colour is free.
-            .map(|l| Mesh::new(MeshData::Lines(line_mesh(l.indexed.layer.units.iter().map(|u| &u.geometry), WHITE))))
-            .collect();
-        let admin_fill_template = study
-            .hierarchy
-            .levels
-            .iter()
-            .map(|l| {
-                Arc::new(fill_mesh(
-                    l.indexed.layer.units.iter().map(|u| &u.geometry),
-                    &vec![[0; 4]; l.indexed.layer.units.len()],
-                ))
-            })
-            .collect();
+        let admin: Vec<AdminMeshes> = (0..study.hierarchy.levels.len()).map(|l| AdminMeshes::build(study, l)).collect();
         let eco_fill = study
             .eco
             .iter()
@@ -143,12 +177,21 @@ impl Scene {
         Scene {
             land: land_fill,
             land_lines,
-            admin_lines,
-            admin_fill_template,
+            admin_lines: admin.iter().map(|a| a.lines.clone()).collect(),
+            admin_fill_template: admin.iter().map(|a| a.fill_template.clone()).collect(),
+            admin_labels: admin.into_iter().map(|a| a.labels).collect(),
             eco_fill,
             eco_lines,
-            admin_labels: study.hierarchy.levels.iter().map(|l| labels(&l.indexed.layer)).collect(),
             eco_labels: study.eco.iter().map(|e| labels(&e.layer)).collect(),
+        }
+    }
+
+    /// Puts rebuilt meshes of admin levels in place (a reform scenario changed them).
+    pub fn replace_admin(&mut self, admin: Vec<(usize, AdminMeshes)>) {
+        for (l, a) in admin {
+            self.admin_lines[l] = a.lines;
+            self.admin_fill_template[l] = a.fill_template;
+            self.admin_labels[l] = a.labels;
         }
     }
 

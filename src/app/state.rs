@@ -4,7 +4,7 @@
 
 use super::jobs::Job;
 use super::scene::Scene;
-use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
+use crate::analysis::{LevelAnalysis, Params};
 use crate::governance::{Body, JurisdictionView, jurisdiction_view, propose};
 use crate::model::{Layer, LayerSpec};
 use crate::progress::Progress;
@@ -54,6 +54,8 @@ pub struct Loaded {
     pub scene: Scene,
     /// The background land layer it was drawn with.
     pub land: Option<Arc<Layer>>,
+    /// Each unit's coordination burden, `[level][unit]`, for the current analysis and bodies.
+    pub burden: Vec<Vec<crate::burden::Burden>>,
 }
 
 /// Result of a bodies job: the study and parameters it was computed for, and the bodies.
@@ -98,6 +100,12 @@ pub struct AppState {
     pub table_filter: String,
     /// Attribute table sort: column and ascending.
     pub table_sort: (usize, bool),
+    /// The reform scenario being built (Scenario panel).
+    pub reform: super::reform::ScenarioState,
+    /// What the map colours.
+    pub map_mode: super::reform::MapMode,
+    /// Eco layer of the per-layer burden columns.
+    pub burden_layer: usize,
 }
 
 /// One row of the attribute table.
@@ -132,6 +140,9 @@ impl AppState {
             bodies_job: None,
             table_filter: String::new(),
             table_sort: (3, false),
+            reform: Default::default(),
+            map_mode: super::reform::MapMode::Zones,
+            burden_layer: 0,
         }
     }
 
@@ -155,7 +166,8 @@ impl AppState {
                     // The first analysis and proposals too, so the UI thread only recolours.
                     let analysis = study.analyse(&params);
                     let bodies = propose(&study, &analysis, &params, &gov);
-                    Ok(Loaded { study: Arc::new(study), analysis, bodies, scene, land })
+                    let burden = crate::burden::burdens(&study, &analysis, &bodies);
+                    Ok(Loaded { study: Arc::new(study), analysis, bodies, scene, land, burden })
                 }
                 Err(StudyError::Cancelled(_)) => Err("cancelled".to_string()),
                 Err(e) => Err(e.to_string()),
@@ -177,6 +189,7 @@ impl AppState {
     /// Takes a finished job's result. Returns true when something new was loaded.
     pub fn poll_job(&mut self) -> bool {
         self.poll_bodies();
+        self.poll_scenario();
         let Some(job) = &mut self.job else { return false };
         let Some(result) = job.poll() else { return false };
         self.finish(result)
@@ -208,6 +221,8 @@ impl AppState {
                 self.selection = Selection::None;
                 let (s, e, n) = (study.hierarchy.levels.len(), study.eco.len(), study.warnings.len());
                 self.loaded = Some(loaded);
+                self.reset_scenario();
+                self.burden_layer = 0;
                 self.recolor();
                 self.frame_request = self.extent();
                 self.messages
@@ -222,7 +237,7 @@ impl AppState {
     }
 
     /// Colours the zones from the current analysis at the viewed level.
-    fn recolor(&mut self) {
+    pub(crate) fn recolor(&mut self) {
         let level = self.level;
         let Some(l) = &mut self.loaded else { return };
         for e in 0..l.analysis.len() {
@@ -237,6 +252,7 @@ impl AppState {
         if let Some(l) = &mut self.loaded {
             l.analysis = l.study.analyse(&params);
         }
+        self.refresh_burden();
         self.recolor();
     }
 
@@ -263,6 +279,7 @@ impl AppState {
             && params == self.project.params
         {
             l.bodies = bodies;
+            self.refresh_burden();
         }
     }
 
@@ -289,8 +306,7 @@ impl AppState {
     pub fn cut_zones(&self) -> Vec<(usize, usize)> {
         let Some(l) = &self.loaded else { return Vec::new() };
         let q = self.search.to_lowercase();
-        let t = self.project.params.threshold;
-        let mut v: Vec<(usize, usize, usize, f64)> = Vec::new();
+        let mut v: Vec<(usize, usize, &LevelAnalysis)> = Vec::new();
         for (e, zs) in l.analysis.iter().enumerate() {
             for (z, levels) in zs.iter().enumerate() {
                 let Some(a) = levels.get(self.level) else { continue };
@@ -301,12 +317,11 @@ impl AppState {
                 if !q.is_empty() && !unit.name.to_lowercase().contains(&q) && !unit.id.to_lowercase().contains(&q) {
                     continue;
                 }
-                let n = a.parts.iter().filter(|p| p.share >= t - SHARE_EPS).count();
-                v.push((e, z, n, 1.0 - a.largest_share));
+                v.push((e, z, a));
             }
         }
-        v.sort_by(|a, b| b.2.cmp(&a.2).then(b.3.total_cmp(&a.3)));
-        v.into_iter().map(|(e, z, _, _)| (e, z)).collect()
+        v.sort_by(|a, b| crate::analysis::severity_order(a.2, b.2));
+        v.into_iter().map(|(e, z, _)| (e, z)).collect()
     }
 
     /// Finds a zone by name or id (first match).
@@ -348,7 +363,11 @@ impl AppState {
     /// The report for the current parameters.
     pub fn report(&self) -> Option<Report> {
         let l = self.loaded.as_ref()?;
-        Some(build_report(&l.study, &l.analysis, &l.bodies, &self.project.params, &self.project.governance))
+        let mut r = build_report(&l.study, &l.analysis, &l.bodies, &self.project.params, &self.project.governance);
+        if !self.reform.scenario.steps.is_empty() {
+            r.scenario = Some(self.reform.scenario.clone());
+        }
+        Some(r)
     }
 
     /// Lon/lat box of the loaded zones, leaving out far-flung small outliers (a watershed region
@@ -433,6 +452,8 @@ impl AppState {
             Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
             Export::Gpkg => crate::export::gpkg::write_gpkg(path, &l.study, &report, &l.bodies).map_err(io),
             Export::PartsParquet => crate::export::parquet::write_parts_parquet(path, &l.study, false).map_err(io),
+            Export::Scenario => crate::io::write_atomic(path, self.reform.scenario.to_json().as_bytes()).map_err(io),
+            Export::BurdenCsv => crate::export::write_burden_csv(path, &report).map_err(io),
             Export::Table(units) => {
                 let (header, rows) = self.table(units);
                 crate::io::atomic::write_atomic_with(path, |w| {
@@ -654,4 +675,8 @@ pub enum Export {
     Gpkg,
     /// The overlay's parts table as Parquet.
     PartsParquet,
+    /// The scenario being built (crossbound.scenario/1).
+    Scenario,
+    /// Each jurisdiction's burden as CSV.
+    BurdenCsv,
 }

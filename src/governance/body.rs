@@ -1,6 +1,6 @@
 //! Building the proposed bodies. See the [module documentation](super).
 
-use crate::analysis::{LevelAnalysis, Params, SHARE_EPS};
+use crate::analysis::{LevelAnalysis, Params, is_significant};
 use crate::geometry::{area_km2, clip_to_rect};
 use crate::scenario::ManualBody;
 use crate::study::Study;
@@ -122,6 +122,18 @@ pub struct Body {
 }
 
 impl Body {
+    /// A readable title: its zones' names joined by " + " (at most three, then "and N more").
+    pub fn title(&self, study: &Study) -> String {
+        let zones = &study.eco[self.eco].layer.units;
+        let names: Vec<&str> = self.zones.iter().take(3).map(|&z| zones[z].name.as_str()).collect();
+        let more = self.zones.len().saturating_sub(3);
+        let mut t = names.join(" + ");
+        if more > 0 {
+            t.push_str(&format!(" and {more} more"));
+        }
+        t
+    }
+
     /// The body's extent: the union of its zones (lon/lat).
     pub fn extent(&self, study: &Study) -> geo::MultiPolygon<f64> {
         let units = &study.eco[self.eco].layer.units;
@@ -172,7 +184,7 @@ pub fn propose_with(
         for (z, levels) in zones.iter().enumerate() {
             for la in levels {
                 let members: BTreeSet<usize> =
-                    la.parts.iter().filter(|p| p.share >= member_t - SHARE_EPS).map(|p| p.unit).collect();
+                    la.parts.iter().filter(|p| is_significant(p.share, member_t)).map(|p| p.unit).collect();
                 if la.cut && members.len() >= 2 && !by_hand(e, la.level, z) {
                     drafts.push(Draft { eco: e, level: la.level, zones: vec![z], members, manual: None });
                 }
@@ -295,7 +307,7 @@ fn flesh_out(
         None => area_by_unit
             .keys()
             .copied()
-            .filter(|u| !d.members.contains(u) && share(*u) >= gov.observer_threshold - SHARE_EPS)
+            .filter(|u| !d.members.contains(u) && is_significant(share(*u), gov.observer_threshold))
             .collect(),
     };
     observer_units.sort_by(by_share_then_id);

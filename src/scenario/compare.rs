@@ -142,6 +142,9 @@ fn differs(a: &BurdenFigures, b: &BurdenFigures) -> bool {
         || a.cut_area_km2.iter().zip(&b.cut_area_km2).any(|(x, y)| (x - y).abs() > 1e-6)
 }
 
+/// One figure of a burden, as text.
+type Figure = fn(&BurdenFigures) -> String;
+
 /// Compares each `(name, report)` with the baseline report.
 pub fn compare(baseline: &Report, scenarios: &[(String, Report)]) -> Comparison {
     let base_bodies: BTreeMap<BodyKey, &BodyReport> = baseline.bodies.iter().map(|b| (key(b), b)).collect();
@@ -246,7 +249,7 @@ impl Comparison {
             for c in &s.burden {
                 let l = c.level.to_string();
                 let fig = |f: &Option<BurdenFigures>, g: fn(&BurdenFigures) -> String| opt(f.as_ref().map(g));
-                let rows: [(&str, fn(&BurdenFigures) -> String); 4] = [
+                let rows: [(&str, Figure); 4] = [
                     ("member_of", |f| f.member_of.to_string()),
                     ("observer_of", |f| f.observer_of.to_string()),
                     ("partners", |f| f.partners.to_string()),
