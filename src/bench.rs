@@ -45,27 +45,6 @@ fn run_scenario(files: &[PathBuf], repeat: usize) -> Result<()> {
     let study = Study::build(&Inputs::us_demo(&data_dir()), &NoProgress)?;
     println!("US demo loaded and overlaid in {:.0} ms (once)", t.elapsed().as_secs_f64() * 1e3);
     let (params, gov) = (Params::default(), crossbound::governance::GovParams::default());
-    if std::env::var_os("CB_DEBUG_CLONE").is_some() {
-        let t = Instant::now();
-        let c = study.clone();
-        eprintln!("clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let e = study.eco.clone();
-        eprintln!("eco clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let h = study.hierarchy.clone();
-        eprintln!("hier clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let o = study.overlay.clone();
-        eprintln!("overlay clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let b = study.borders.clone();
-        eprintln!("borders clone {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let i = crossbound::index::IndexedLayer::new(study.hierarchy.levels[0].indexed.layer.clone());
-        eprintln!("index states {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        std::hint::black_box((c, e, h, o, b, i));
-    }
     println!(
         "{:<36} {:>9} {:>10} {:>10} {:>9} {:>9}",
         "scenario", "apply ms", "analyse ms", "propose ms", "report ms", "total ms"

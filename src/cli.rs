@@ -41,6 +41,26 @@ pub enum Command {
     ExportJob(ExportJobArgs),
     /// The baseline beside one or more reform scenarios: cut zones, fragmentation, bodies, burden.
     Compare(CompareArgs),
+    /// Rank single transfers of border units that would leave fewer zones cut (for exploring, not deciding).
+    Suggest(SuggestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SuggestArgs {
+    #[command(flatten)]
+    pub layers: LayerArgs,
+    /// The level whose units give and receive (0 = coarsest); units of the next finer level move.
+    #[arg(long)]
+    pub level: usize,
+    /// How many suggestions.
+    #[arg(long, default_value_t = 10)]
+    pub moves: usize,
+    /// Largest population change (share 0..1) a move may cause to the giving or receiving unit.
+    #[arg(long = "max-population-change")]
+    pub max_population_change: Option<f64>,
+    /// Write the suggestions, each with its scenario (crossbound.scenario/1), as JSON here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -353,6 +373,58 @@ pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path
     let bodies = propose(&study, &analysis, &params, &gov);
     let report = build_report(&study, &analysis, &bodies, &params, &gov);
     Ok(Run { study, analysis, bodies, report })
+}
+
+/// `crossbound suggest`.
+pub fn suggest(a: &SuggestArgs) -> Result<()> {
+    check_share("max-population-change", a.max_population_change)?;
+    let (inputs, params, gov) = resolve(&a.layers)?;
+    let progress = BarProgress::new();
+    let study = Study::build(&inputs, &progress);
+    progress.finish();
+    let study = study?;
+    let sp = crossbound::scenario::suggest::SuggestParams {
+        level: a.level,
+        moves: a.moves,
+        max_population_change: a.max_population_change,
+    };
+    let v = crossbound::scenario::suggest::suggest(&study, &params, &gov, &sp).map_err(|e| anyhow!(e))?;
+    if let Some(p) = &a.out {
+        let json = serde_json::to_vec_pretty(&serde_json::json!({
+            "schema": "crossbound.suggestions/1",
+            "note": "Options to explore, not a verdict: only the ecological zones are weighed.",
+            "suggestions": v,
+        }))?;
+        crossbound::io::atomic::write_atomic(p, &json).with_context(|| format!("writing {}", p.display()))?;
+    }
+    let level = study.hierarchy.levels.get(a.level).map(|l| l.indexed.layer.name.clone()).unwrap_or_default();
+    println!("Single moves that leave fewer zones cut across {level}, or the zones less fragmented.");
+    println!("Options to explore, not a verdict: crossbound weighs only the ecological zones, not services,");
+    println!("taxes, representation or identity; the giving unit's contiguity is not checked.\n");
+    if v.is_empty() {
+        println!("No single move of a border unit reduces the cut zones or the fragmentation.");
+    }
+    for (i, s) in v.iter().enumerate() {
+        println!(
+            "{:>2}. move {} ({}) from {} to {}: cut zones {} -> {}, fragmentation {:.3} -> {:.3}{}",
+            i + 1,
+            s.unit.name,
+            s.unit.id,
+            s.from.name,
+            s.to.name,
+            s.cut_zones[0],
+            s.cut_zones[1],
+            s.fragmentation[0],
+            s.fragmentation[1],
+            s.population_change
+                .map(|[a, b]| format!(", population {:+.1}% / {:+.1}%", -a * 100.0, b * 100.0))
+                .unwrap_or_default()
+        );
+    }
+    if a.out.is_none() && !v.is_empty() {
+        println!("\n--out FILE writes each as a scenario to apply with: crossbound analyze --scenario");
+    }
+    Ok(())
 }
 
 /// `crossbound compare`: the baseline and each scenario, from one load and one overlay.

@@ -38,6 +38,21 @@ impl IndexedLayer {
         IndexedLayer { layer, tree, chunks }
     }
 
+    /// Like [`IndexedLayer::new`], reusing the chunk indexes already built for some units
+    /// (`known[i]`, e.g. units a reform scenario left as they were).
+    pub fn with_chunks(layer: Layer, known: Vec<Option<ChunkIndex>>) -> Self {
+        let entries: Vec<Entry> = layer
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| GeomWithData::new(Rectangle::from_aabb(env(u.bbox)), i))
+            .collect();
+        let tree = RTree::bulk_load(entries);
+        let chunks =
+            layer.units.par_iter().zip(known).map(|(u, k)| k.unwrap_or_else(|| ChunkIndex::new(&u.geometry))).collect();
+        IndexedLayer { layer, tree, chunks }
+    }
+
     /// Positions of the units whose bounding box meets `rect`, in ascending order.
     pub fn candidates(&self, rect: Rect<f64>) -> Vec<usize> {
         let mut v: Vec<usize> = self.tree.locate_in_envelope_intersecting(&env(rect)).map(|e| e.data).collect();

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Some(cli::Command::App(a)) => a.initial_project().and_then(open_app),
         Some(cli::Command::ExportJob(a)) => cli::export_job(a),
         Some(cli::Command::Compare(a)) => cli::compare(a),
+        Some(cli::Command::Suggest(a)) => cli::suggest(a),
         None => open_app(None),
     };
     match result {

@@ -76,7 +76,8 @@ pub struct PairStats {
     pub exact: usize,
 }
 
-fn common_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
+/// The intersection of two boxes, `None` when they are disjoint (touching boxes share an edge).
+pub fn common_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
     let (x0, y0) = (a.min().x.max(b.min().x), a.min().y.max(b.min().y));
     let (x1, y1) = (a.max().x.min(b.max().x), a.max().y.min(b.max().y));
     (x0 <= x1 && y0 <= y1).then(|| Rect::new((x0, y0), (x1, y1)))

@@ -135,6 +135,52 @@ pub struct Study {
     pub timings: Timings,
     /// Overlay pair statistics, summed.
     pub pair_stats: PairStats,
+    /// Relations between zones (touching, overlap), measured once per pair on first use.
+    pub zone_relations: ZoneRelations,
+}
+
+/// A zone: `(eco layer, zone position)`.
+pub type ZoneRef = (usize, usize);
+
+/// Relations between two zones that governance needs (do they touch; how much of one lies in
+/// the other), measured with geometry once per pair on first use and then remembered. Eco layers
+/// never change after loading, so every copy of a study (reform scenarios clone it) shares the
+/// one memory: re-running governance for new parameters or scenario steps does no geometry.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneRelations {
+    memo: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(ZoneRef, ZoneRef), (bool, f64)>>>,
+}
+
+impl ZoneRelations {
+    fn get(&self, eco: &[IndexedLayer], a: ZoneRef, b: ZoneRef) -> (bool, f64) {
+        // A poisoned lock only means another thread panicked mid-insert: the map is still valid.
+        if let Some(r) = self.memo.lock().unwrap_or_else(|e| e.into_inner()).get(&(a, b)) {
+            return *r;
+        }
+        let (za, zb) = (&eco[a.0].layer.units[a.1], &eco[b.0].layer.units[b.1]);
+        let r = match crate::overlay::common_rect(za.bbox, zb.bbox) {
+            None => (false, 0.0),
+            Some(w) => {
+                use geo::{BooleanOps, Intersects};
+                let touch = za.geometry.intersects(&zb.geometry);
+                let overlap = if touch {
+                    let ca = crate::geometry::clip_to_rect(&za.geometry, w);
+                    let cb = crate::geometry::clip_to_rect(&zb.geometry, w);
+                    // The kernel can panic on degenerate input (see geometry::repair): count no
+                    // overlap then rather than abort.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        crate::geometry::area_km2(&ca.intersection(&cb))
+                    }))
+                    .unwrap_or(0.0)
+                } else {
+                    0.0
+                };
+                (touch, overlap)
+            }
+        };
+        self.memo.lock().unwrap_or_else(|e| e.into_inner()).insert((a, b), r);
+        r
+    }
 }
 
 /// Length of the shared borders among `pieces`' units that lies inside the zone, km.
@@ -329,7 +375,27 @@ impl Study {
             .collect();
         timings.borders_ms = t.elapsed().as_secs_f64() * 1e3;
 
-        Ok(Study { inputs: inputs.clone(), hierarchy, eco, overlay, borders, warnings, timings, pair_stats })
+        Ok(Study {
+            inputs: inputs.clone(),
+            hierarchy,
+            eco,
+            overlay,
+            borders,
+            warnings,
+            timings,
+            pair_stats,
+            zone_relations: ZoneRelations::default(),
+        })
+    }
+
+    /// Whether zones `a` and `b` touch or overlap (measured once, then remembered).
+    pub fn zones_touch(&self, a: ZoneRef, b: ZoneRef) -> bool {
+        self.zone_relations.get(&self.eco, a, b).0
+    }
+
+    /// Area of zone `a` that lies in zone `b`, km² (measured once, then remembered).
+    pub fn zone_overlap_km2(&self, a: ZoneRef, b: ZoneRef) -> f64 {
+        self.zone_relations.get(&self.eco, a, b).1
     }
 
     /// Analyses every zone at every level: `[eco layer][zone][level]`. Cheap.

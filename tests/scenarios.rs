@@ -191,3 +191,22 @@ fn analyze_and_compare_on_the_command_line() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(!out2.exists());
 }
+
+#[test]
+fn suggested_moves_reproduce_their_effect_when_applied() {
+    use crossbound::scenario::compare::summarize;
+    use crossbound::scenario::suggest::{SuggestParams, suggest};
+    let (p, g) = (Params::default(), GovParams::default());
+    let v = suggest(us(), &p, &g, &SuggestParams { level: 0, moves: 3, max_population_change: None }).unwrap();
+    assert_eq!(v.len(), 3);
+    // Big Horn County, Wyoming, holds Bighorn Canyon's Wyoming part: moving it to Montana
+    // leaves the park in one state.
+    assert_eq!((v[0].unit.id.as_str(), v[0].to.id.as_str()), ("56003", "30"));
+    for s in &v {
+        assert!(s.cut_zones[1] < s.cut_zones[0] || s.fragmentation[1] < s.fragmentation[0]);
+        let o = evaluate(us(), &s.scenario, &p, &g).unwrap();
+        let after = summarize("x", &o.report);
+        assert_eq!(after.cut_zones[0], s.cut_zones[1]);
+        assert_eq!(after.fragmentation[0], s.fragmentation[1]);
+    }
+}

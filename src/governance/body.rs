@@ -1,10 +1,9 @@
 //! Building the proposed bodies. See the [module documentation](super).
 
 use crate::analysis::{LevelAnalysis, Params, is_significant};
-use crate::geometry::{area_km2, clip_to_rect};
 use crate::scenario::ManualBody;
 use crate::study::Study;
-use geo::{BooleanOps, Intersects, Rect};
+use geo::{Intersects, Rect};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -199,7 +198,6 @@ pub fn propose_with(
     let mut merged: Vec<Draft> = Vec::new();
     for ((eco, level, members), idx) in groups {
         let zones: Vec<usize> = idx.iter().map(|&i| drafts[i].zones[0]).collect();
-        let units = &study.eco[eco].layer.units;
         if !gov.merge_touching {
             for z in zones {
                 merged.push(Draft {
@@ -212,12 +210,9 @@ pub fn propose_with(
             }
             continue;
         }
-        // Groups in which every zone touches or overlaps every other (bounding boxes first,
-        // then exact), built greedily in zone order: no chaining.
-        let touches = |a: usize, b: usize| {
-            let (za, zb) = (&units[a], &units[b]);
-            za.bbox.intersects(&zb.bbox) && za.geometry.intersects(&zb.geometry)
-        };
+        // Groups in which every zone touches or overlaps every other (measured once per pair
+        // by the study), built greedily in zone order: no chaining.
+        let touches = |a: usize, b: usize| study.zones_touch((eco, a), (eco, b));
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for &z in &zones {
             match groups.iter_mut().find(|g| g.iter().all(|&o| touches(o, z))) {
@@ -239,10 +234,24 @@ pub fn propose_with(
     // 3. Flesh out each body.
     let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov, scenario)).collect();
 
-    // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours.
-    let extents: Vec<geo::MultiPolygon<f64>> = bodies.iter().map(|b| b.extent(study)).collect();
-    let areas: Vec<f64> = extents.iter().map(area_km2).collect();
-    let rects: Vec<Option<Rect<f64>>> = extents.iter().map(geo::BoundingRect::bounding_rect).collect();
+    // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours. The
+    // zones of one layer do not overlap one another, so a body's area is the sum of its zones'
+    // and the part of it inside another body is the sum of its zones' overlaps with that body's
+    // zones (measured once per pair by the study, not on every call).
+    let zone_area = |e: usize, z: usize| study.eco[e].layer.units[z].area_km2;
+    let areas: Vec<f64> = bodies.iter().map(|b| b.zones.iter().map(|&z| zone_area(b.eco, z)).sum()).collect();
+    let rects: Vec<Option<Rect<f64>>> = bodies
+        .iter()
+        .map(|b| {
+            let units = &study.eco[b.eco].layer.units;
+            b.zones.iter().map(|&z| units[z].bbox).reduce(|a, r| {
+                Rect::new(
+                    (a.min().x.min(r.min().x), a.min().y.min(r.min().y)),
+                    (a.max().x.max(r.max().x), a.max().y.max(r.max().y)),
+                )
+            })
+        })
+        .collect();
     for i in 0..bodies.len() {
         let mi: BTreeSet<usize> = bodies[i].members.iter().map(|m| m.unit).collect();
         let mut best: Option<usize> = None;
@@ -259,7 +268,12 @@ pub fn propose_with(
             if !ri.intersects(&rj) {
                 continue;
             }
-            let inside = area_km2(&clip_to_rect(&extents[i], rj).intersection(&clip_to_rect(&extents[j], ri)));
+            let inside: f64 = bodies[i]
+                .zones
+                .iter()
+                .flat_map(|&a| bodies[j].zones.iter().map(move |&b| (a, b)))
+                .map(|(a, b)| study.zone_overlap_km2((bodies[i].eco, a), (bodies[j].eco, b)))
+                .sum();
             if inside >= 0.99 * areas[i] && best.is_none_or(|b| areas[j] < areas[b]) {
                 best = Some(j);
             }

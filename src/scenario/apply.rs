@@ -456,10 +456,15 @@ fn build(w: &World, scenario: &Scenario) -> Study {
     let changed: Vec<bool> = (0..n).map(|l| level_changed(study, &w.levels[l], l)).collect();
     let mut out = study.clone();
     let mut warnings = Vec::new();
+    // Levels whose units are the baseline's may still have new parents (a unit moved).
+    for l in (0..n).filter(|&l| !changed[l]) {
+        out.hierarchy.levels[l].parents = w.levels[l].iter().map(|u| u.parent).collect();
+    }
 
     // Levels: units, parents, indexes.
     for l in (0..n).filter(|&l| changed[l]) {
         let base = &study.hierarchy.levels[l];
+        let mut known = Vec::with_capacity(w.levels[l].len());
         let units: Vec<Unit> = w.levels[l]
             .iter()
             .map(|u| {
@@ -470,8 +475,10 @@ fn build(w: &World, scenario: &Scenario) -> Study {
                     let mut unit = base.indexed.layer.units[t.unit].clone();
                     unit.id.clone_from(&u.id);
                     unit.name.clone_from(&u.name);
+                    known.push(Some(base.indexed.chunks[t.unit].clone()));
                     return unit;
                 }
+                known.push(None);
                 let area = |t: &Term| study.hierarchy.levels[t.level].indexed.layer.units[t.unit].area_km2;
                 let geometry = composite_geometry(study, u);
                 let bbox = geometry.bounding_rect().unwrap_or_else(|| geo::Rect::new((0.0, 0.0), (0.0, 0.0)));
@@ -487,11 +494,18 @@ fn build(w: &World, scenario: &Scenario) -> Study {
                 }
             })
             .collect();
-        let mut layer = base.indexed.layer.clone();
-        layer.feature_count = units.len();
-        layer.units = units;
+        let b = &base.indexed.layer;
+        let layer = crate::model::Layer {
+            name: b.name.clone(),
+            spec: b.spec.clone(),
+            fields: b.fields.clone(),
+            crs: b.crs.clone(),
+            feature_count: units.len(),
+            units,
+            warnings: b.warnings.clone(),
+        };
         out.hierarchy.levels[l] = AdminLevel {
-            indexed: IndexedLayer::new(layer),
+            indexed: IndexedLayer::with_chunks(layer, known),
             parents: w.levels[l].iter().map(|u| u.parent).collect(),
             parent_source: base.parent_source.clone(),
         };
@@ -508,14 +522,17 @@ fn build(w: &World, scenario: &Scenario) -> Study {
                     ps.binary_search_by_key(&tu, |p| p.unit).ok().map(|i| &ps[i])
                 };
                 let zone_area = eco_zones[z].area_km2;
+                // The copy already holds the baseline's pieces: move them, do not clone them.
+                let mut old: HashMap<usize, Piece> =
+                    std::mem::take(&mut levels[l].pieces).into_iter().map(|p| (p.unit, p)).collect();
                 let mut pieces = Vec::new();
                 for (i, u) in w.levels[l].iter().enumerate() {
                     if let [t] = u.terms[..]
                         && t.sign == 1.0
                         && t.level == l
                     {
-                        if let Some(p) = base_piece(l, t.unit) {
-                            pieces.push(Piece { unit: i, ..p.clone() });
+                        if let Some(p) = old.remove(&t.unit) {
+                            pieces.push(Piece { unit: i, ..p });
                         }
                         continue;
                     }
@@ -543,7 +560,7 @@ fn build(w: &World, scenario: &Scenario) -> Study {
     }
 
     // Borders, finest level first (a coarser level may be summed from the finer one).
-    let mut borders: Vec<Borders> = study.borders.clone();
+    let mut borders: Vec<Borders> = std::mem::take(&mut out.borders);
     for l in (0..n).rev().filter(|&l| changed[l]) {
         let units = &w.levels[l];
         let pure: Vec<bool> = units.iter().map(|u| is_pure(u, l)).collect();

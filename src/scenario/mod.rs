@@ -30,6 +30,7 @@
 
 mod apply;
 pub mod compare;
+pub mod suggest;
 
 pub use apply::{ManualBody, Reformed, apply};
 
