@@ -102,9 +102,17 @@ pub struct AppArgs {
     /// the local overlay.
     #[arg(long, visible_alias = "from-parts")]
     pub parts: Option<PathBuf>,
+    /// A reform scenario (crossbound.scenario/1) to open in the Scenario panel once loaded.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 impl AppArgs {
+    /// The scenario to open, read now so a bad file fails before the window opens.
+    pub fn initial_scenario(&self) -> Result<Option<Scenario>> {
+        self.scenario.as_deref().map(load_scenario).transpose()
+    }
+
     /// The project to start with, if one was asked for.
     pub fn initial_project(&self) -> Result<Option<Project>> {
         let mut project = if let Some(p) = &self.project {

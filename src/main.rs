@@ -23,11 +23,13 @@ fn main() -> ExitCode {
         Some(cli::Command::Jurisdiction(a)) => cli::jurisdiction(a),
         Some(cli::Command::Brief(a)) => cli::brief(a),
         Some(cli::Command::Bench(a)) => bench::run(a),
-        Some(cli::Command::App(a)) => a.initial_project().and_then(open_app),
+        Some(cli::Command::App(a)) => {
+            a.initial_project().and_then(|p| a.initial_scenario().and_then(|s| open_app(p, s)))
+        }
         Some(cli::Command::ExportJob(a)) => cli::export_job(a),
         Some(cli::Command::Compare(a)) => cli::compare(a),
         Some(cli::Command::Suggest(a)) => cli::suggest(a),
-        None => open_app(None),
+        None => open_app(None, None),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -41,12 +43,18 @@ fn main() -> ExitCode {
 }
 
 #[cfg(feature = "app")]
-fn open_app(project: Option<crossbound::project::Project>) -> anyhow::Result<()> {
-    crossbound::app::run(project)
+fn open_app(
+    project: Option<crossbound::project::Project>,
+    scenario: Option<crossbound::scenario::Scenario>,
+) -> anyhow::Result<()> {
+    crossbound::app::run(project, scenario)
 }
 
 #[cfg(not(feature = "app"))]
-fn open_app(_project: Option<crossbound::project::Project>) -> anyhow::Result<()> {
+fn open_app(
+    _project: Option<crossbound::project::Project>,
+    _scenario: Option<crossbound::scenario::Scenario>,
+) -> anyhow::Result<()> {
     use clap::CommandFactory;
     cli::Cli::command().print_help()?;
     eprintln!("\n(built without the desktop app: rebuild with the default `app` feature to open it)");

@@ -102,6 +102,21 @@ impl CrossboundApp {
         if let Some(p) = std::env::var_os("CROSSBOUND_SCREENSHOT") {
             ui.screenshot = Some((p.into(), 30, false));
         }
+        // For screenshots of the map modes: CROSSBOUND_MAP_MODE=burden-bodies, burden-partners,
+        // burden-cut or burden-border.
+        if let Ok(m) = std::env::var("CROSSBOUND_MAP_MODE") {
+            use reform::{BurdenColumn, MapMode};
+            let col = match m.as_str() {
+                "burden-bodies" => Some(BurdenColumn::MemberOf),
+                "burden-partners" => Some(BurdenColumn::Partners),
+                "burden-cut" => Some(BurdenColumn::CutAreaShare),
+                "burden-border" => Some(BurdenColumn::BorderKm),
+                _ => None,
+            };
+            if let Some(c) = col {
+                state.map_mode = MapMode::Burden(c);
+            }
+        }
         CrossboundApp { state, map, ui }
     }
 
@@ -109,7 +124,13 @@ impl CrossboundApp {
     /// few frames, save the window as PNG and close.
     fn screenshot(&mut self, ctx: &egui::Context) {
         let Some((path, wait, requested)) = &mut self.ui.screenshot else { return };
-        if self.state.loaded.is_none() || self.state.job.is_some() || self.map.busy() || *requested {
+        if self.state.loaded.is_none()
+            || self.state.job.is_some()
+            || self.state.scenario_pending()
+            || self.state.pending_scenario.is_some()
+            || self.map.busy()
+            || *requested
+        {
             return;
         }
         if *wait == 30
@@ -390,8 +411,12 @@ impl eframe::App for CrossboundApp {
     }
 }
 
-/// Opens the window (blocking until it is closed), on `project` or else the last session.
-pub fn run(project: Option<crate::project::Project>) -> anyhow::Result<()> {
+/// Opens the window (blocking until it is closed), on `project` or else the last session, with
+/// `scenario` open in the Scenario panel once loaded.
+pub fn run(
+    project: Option<crate::project::Project>,
+    scenario: Option<crate::scenario::Scenario>,
+) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("crossbound — cross-boundary ecological governance")
@@ -402,7 +427,11 @@ pub fn run(project: Option<crate::project::Project>) -> anyhow::Result<()> {
     eframe::run_native(
         "crossbound",
         options,
-        Box::new(move |cc| Ok(Box::new(CrossboundApp::with_project(cc, project)))),
+        Box::new(move |cc| {
+            let mut app = CrossboundApp::with_project(cc, project);
+            app.state.pending_scenario = scenario;
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("could not open the window: {e}"))
 }

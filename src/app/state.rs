@@ -106,6 +106,10 @@ pub struct AppState {
     pub map_mode: super::reform::MapMode,
     /// Eco layer of the per-layer burden columns.
     pub burden_layer: usize,
+    /// A scenario to open once the study has loaded (`crossbound app --scenario`).
+    pub pending_scenario: Option<crate::scenario::Scenario>,
+    /// The context, for work started when a job finishes.
+    ctx: Option<egui::Context>,
 }
 
 /// One row of the attribute table.
@@ -143,11 +147,14 @@ impl AppState {
             reform: Default::default(),
             map_mode: super::reform::MapMode::Zones,
             burden_layer: 0,
+            pending_scenario: None,
+            ctx: None,
         }
     }
 
     /// Starts loading `project` in the background; what is loaded stays until it succeeds.
     pub fn load(&mut self, ctx: &egui::Context, project: Project) {
+        self.ctx = Some(ctx.clone());
         if let Some(j) = &self.job {
             j.progress.cancel.cancel();
         }
@@ -223,6 +230,10 @@ impl AppState {
                 self.loaded = Some(loaded);
                 self.reset_scenario();
                 self.burden_layer = 0;
+                if let (Some(sc), Some(ctx)) = (self.pending_scenario.take(), self.ctx.clone()) {
+                    self.reform.active = true;
+                    self.set_scenario(&ctx, sc);
+                }
                 self.recolor();
                 self.frame_request = self.extent();
                 self.messages
