@@ -181,7 +181,11 @@ fn attribute_table_selects_and_exports() {
     // And the map image export writes a PNG.
     let png = dir.path().join("map.png");
     h.state_mut().state.export(crossbound::app::state::Export::MapPng, &png);
+    // Written off the UI thread: the message comes when it is done.
+    assert!(h.state().state.exports_pending());
+    h.state_mut().state.wait_for_exports();
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+    assert!(h.state().state.messages.iter().any(|(err, m)| !err && m.starts_with("Wrote ") && m.ends_with("map.png")));
 }
 
 /// Steps the UI until `done` holds (a background job has finished), or fails after ~10 s.

@@ -384,7 +384,11 @@ impl eframe::App for CrossboundApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.state.poll_job();
-        if self.state.job.is_some() || self.state.bodies_pending() || self.state.scenario_pending() {
+        if self.state.job.is_some()
+            || self.state.bodies_pending()
+            || self.state.scenario_pending()
+            || self.state.exports_pending()
+        {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         self.shortcuts(&ctx);

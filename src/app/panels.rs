@@ -111,6 +111,11 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 }
                 ui.separator();
             }
+            if app.state.exports_pending() || app.state.scenario_pending() {
+                ui.spinner();
+                ui.label(if app.state.scenario_pending() { "Applying the scenario…" } else { "Writing…" });
+                ui.separator();
+            }
             if let Some((err, m)) = app.state.messages.last() {
                 let t = if *err { RichText::new(m).color(Color32::RED) } else { RichText::new(m) };
                 ui.label(t);

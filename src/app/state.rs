@@ -110,6 +110,110 @@ pub struct AppState {
     pub pending_scenario: Option<crate::scenario::Scenario>,
     /// The context, for work started when a job finishes.
     ctx: Option<egui::Context>,
+    /// Exports being written.
+    export_jobs: Vec<Job<(std::path::PathBuf, Result<(), String>)>>,
+}
+
+/// What an export needs: a copy of the state's results (the study itself shared), so that it
+/// can be written on a worker thread.
+pub struct ExportData {
+    /// The study shown (reformed when a scenario is applied).
+    pub study: Arc<Study>,
+    /// Its analysis.
+    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    /// Its bodies.
+    pub bodies: Vec<Body>,
+    /// Analysis parameters.
+    pub params: Params,
+    /// Governance parameters.
+    pub gov: crate::governance::GovParams,
+    /// The scenario applied, if any (recorded in the report).
+    pub scenario: Option<crate::scenario::Scenario>,
+    /// Background land.
+    pub land: Option<Arc<Layer>>,
+    /// Lon/lat box of the map image.
+    pub view: [f64; 4],
+    /// Which eco layers are drawn.
+    pub eco_visible: Vec<bool>,
+    /// Which admin levels are drawn.
+    pub admin_visible: Vec<bool>,
+    /// The viewed admin level.
+    pub level: usize,
+}
+
+impl ExportData {
+    /// The report of what is shown.
+    pub fn report(&self) -> Report {
+        let mut r = build_report(&self.study, &self.analysis, &self.bodies, &self.params, &self.gov);
+        r.scenario = self.scenario.clone();
+        r
+    }
+
+    /// Writes `what` to `path` (everything but the table, the project and the scenario, which
+    /// the state writes itself).
+    pub fn write(&self, what: Export, path: &Path) -> Result<(), String> {
+        let io = |e: std::io::Error| e.to_string();
+        let report = self.report();
+        let s = &self.study;
+        match what {
+            Export::Report => crate::export::write_report_json(path, &report).map_err(io),
+            Export::Csv => crate::export::write_parts_csv(path, &report).map_err(io),
+            Export::ZonesGeojson => crate::export::write_zones_geojson(path, s, &report).map_err(io),
+            Export::BodiesGeojson => {
+                crate::export::write_bodies_geojson(path, s, &self.bodies, &report.bodies).map_err(io)
+            }
+            Export::Brief(b) => {
+                let body = self.bodies.get(b).ok_or("no such body")?;
+                let html = crate::brief::brief_html(s, body, &report.bodies[b]);
+                crate::io::write_atomic(path, html.as_bytes()).map_err(io)
+            }
+            Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
+            Export::Gpkg => crate::export::gpkg::write_gpkg(path, s, &report, &self.bodies).map_err(io),
+            Export::PartsParquet => crate::export::parquet::write_parts_parquet(path, s, false).map_err(io),
+            Export::BurdenCsv => crate::export::write_burden_csv(path, &report).map_err(io),
+            Export::Table(_) | Export::Project | Export::Scenario => Err("written by the app state".into()),
+        }
+    }
+
+    /// The map at the view as PNG, drawn by the software renderer.
+    pub fn map_png(&self, w: u32, h: u32) -> Vec<u8> {
+        use crate::render::{Canvas, View};
+        let mut c = Canvas::new(w, h, [205, 222, 235, 255]);
+        let b = self.view;
+        let view = View::fit(geo::Rect::new((b[0], b[1]), (b[2], b[3])), w, h);
+        let window = geo::Rect::new((b[0], b[1]), (b[2], b[3]));
+        if let Some(land) = &self.land {
+            for u in &land.units {
+                c.fill(&u.geometry, &view, super::scene::LAND);
+            }
+        }
+        for (e, layer) in self.study.eco.iter().enumerate() {
+            if !self.eco_visible.get(e).copied().unwrap_or(true) {
+                continue;
+            }
+            for z in layer.candidates(window) {
+                let mut col =
+                    self.analysis[e][z].get(self.level).map_or(super::scene::NOT_CUT, super::scene::zone_color);
+                col[3] = 200;
+                c.fill(&layer.layer.units[z].geometry, &view, col);
+            }
+        }
+        for (i, lv) in self.study.hierarchy.levels.iter().enumerate().rev() {
+            if !self.admin_visible.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            let (col, width) = super::scene::ADMIN_LINE[i.min(2)];
+            for u in lv.indexed.candidates(window) {
+                c.stroke(&lv.indexed.layer.units[u].geometry, &view, col, width as f64);
+            }
+        }
+        for layer in &self.study.eco {
+            for z in layer.candidates(window) {
+                c.stroke(&layer.layer.units[z].geometry, &view, super::scene::ZONE_LINE, 1.0);
+            }
+        }
+        c.to_png()
+    }
 }
 
 /// One row of the attribute table.
@@ -149,6 +253,7 @@ impl AppState {
             burden_layer: 0,
             pending_scenario: None,
             ctx: None,
+            export_jobs: Vec::new(),
         }
     }
 
@@ -197,6 +302,7 @@ impl AppState {
     pub fn poll_job(&mut self) -> bool {
         self.poll_bodies();
         self.poll_scenario();
+        self.poll_exports();
         let Some(job) = &mut self.job else { return false };
         let Some(result) = job.poll() else { return false };
         self.finish(result)
@@ -434,50 +540,95 @@ impl AppState {
         out[0].is_finite().then_some(out)
     }
 
-    /// Writes an export and reports it in the messages.
+    /// Writes an export and reports it in the messages. What the user sees as it is (the table,
+    /// the project, the scenario) is written at once; the rest (reports, GeoPackage, Parquet,
+    /// the map image, briefs) on a worker thread, so the UI never freezes; the message comes when
+    /// it is done.
     pub fn export(&mut self, what: Export, path: &Path) {
-        let r = self.try_export(what, path);
+        let quick = matches!(what, Export::Table(_) | Export::Project | Export::Scenario);
+        if quick {
+            let r = self.try_export(what, path);
+            self.export_done(path, r);
+            return;
+        }
+        let Some(data) = self.export_data() else {
+            self.export_done(path, Err("nothing loaded".into()));
+            return;
+        };
+        let path = path.to_path_buf();
+        let label = format!("Writing {}", path.display());
+        let work = move |_: &super::jobs::JobProgress| {
+            let r = data.write(what, &path);
+            (path, r)
+        };
+        match &self.ctx {
+            Some(ctx) => self.export_jobs.push(Job::spawn(label, ctx, work)),
+            // No window (never the case in the app): write here.
+            None => {
+                let (p, r) = work(&Default::default());
+                self.export_done(&p, r);
+            }
+        }
+    }
+
+    fn export_done(&mut self, path: &Path, r: Result<(), String>) {
         match r {
             Ok(()) => self.messages.push((false, format!("Wrote {}", path.display()))),
             Err(e) => self.messages.push((true, format!("Could not write {}: {e}", path.display()))),
         }
     }
 
-    fn try_export(&self, what: Export, path: &Path) -> Result<(), String> {
-        let l = self.loaded.as_ref().ok_or("nothing loaded")?;
-        let report = self.report().ok_or("nothing loaded")?;
-        let io = |e: std::io::Error| e.to_string();
-        match what {
-            Export::Report => crate::export::write_report_json(path, &report).map_err(io),
-            Export::Csv => crate::export::write_parts_csv(path, &report).map_err(io),
-            Export::ZonesGeojson => crate::export::write_zones_geojson(path, &l.study, &report).map_err(io),
-            Export::BodiesGeojson => {
-                crate::export::write_bodies_geojson(path, &l.study, &l.bodies, &report.bodies).map_err(io)
+    /// Takes finished exports.
+    fn poll_exports(&mut self) {
+        let mut done = Vec::new();
+        self.export_jobs.retain_mut(|j| match j.poll() {
+            Some(r) => {
+                done.push(r);
+                false
             }
-            Export::Brief(b) => {
-                let body = l.bodies.get(b).ok_or("no such body")?;
-                let html = crate::brief::brief_html(&l.study, body, &report.bodies[b]);
-                crate::io::write_atomic(path, html.as_bytes()).map_err(io)
-            }
-            Export::Project => self.project.save(path).map_err(io),
-            Export::MapPng => crate::io::write_atomic(path, &self.map_png(1600, 1000)).map_err(io),
-            Export::Gpkg => crate::export::gpkg::write_gpkg(path, &l.study, &report, &l.bodies).map_err(io),
-            Export::PartsParquet => crate::export::parquet::write_parts_parquet(path, &l.study, false).map_err(io),
-            Export::Scenario => crate::io::write_atomic(path, self.reform.scenario.to_json().as_bytes()).map_err(io),
-            Export::BurdenCsv => crate::export::write_burden_csv(path, &report).map_err(io),
-            Export::Table(units) => {
-                let (header, rows) = self.table(units);
-                crate::io::atomic::write_atomic_with(path, |w| {
-                    let mut c = csv::Writer::from_writer(w);
-                    c.write_record(&header)?;
-                    for r in &rows {
-                        c.write_record(&r.cells)?;
-                    }
-                    c.flush()
-                })
-                .map_err(io)
+            None => true,
+        });
+        for (p, r) in done {
+            self.export_done(&p, r);
+        }
+    }
+
+    /// Blocks until every export is written (tests).
+    pub fn wait_for_exports(&mut self) {
+        for mut j in std::mem::take(&mut self.export_jobs) {
+            if let Some((p, r)) = j.wait() {
+                self.export_done(&p, r);
             }
         }
+    }
+
+    /// True while an export is being written.
+    pub fn exports_pending(&self) -> bool {
+        !self.export_jobs.is_empty()
+    }
+
+    fn try_export(&self, what: Export, path: &Path) -> Result<(), String> {
+        let io = |e: std::io::Error| e.to_string();
+        match what {
+            Export::Project => return self.project.save(path).map_err(io),
+            Export::Scenario => {
+                return crate::io::write_atomic(path, self.reform.scenario.to_json().as_bytes()).map_err(io);
+            }
+            _ => {}
+        }
+        let Export::Table(units) = what else {
+            return self.export_data().ok_or("nothing loaded")?.write(what, path);
+        };
+        let (header, rows) = self.table(units);
+        crate::io::atomic::write_atomic_with(path, |w| {
+            let mut c = csv::Writer::from_writer(w);
+            c.write_record(&header)?;
+            for r in &rows {
+                c.write_record(&r.cells)?;
+            }
+            c.flush()
+        })
+        .map_err(io)
     }
 
     /// The attribute table: zones with their metrics at the viewed level, or the units of the
@@ -577,42 +728,28 @@ impl AppState {
 
     /// Renders the current view as a PNG (the same colours as the map, software-rendered).
     pub fn map_png(&self, w: u32, h: u32) -> Vec<u8> {
-        use crate::render::{Canvas, View};
-        let mut c = Canvas::new(w, h, [205, 222, 235, 255]);
-        let Some(l) = &self.loaded else { return c.to_png() };
-        let b = self.view_extent.or_else(|| self.extent()).unwrap_or([-180.0, -60.0, 180.0, 80.0]);
-        let view = View::fit(geo::Rect::new((b[0], b[1]), (b[2], b[3])), w, h);
-        let window = geo::Rect::new((b[0], b[1]), (b[2], b[3]));
-        if let Some(land) = &self.land {
-            for u in &land.units {
-                c.fill(&u.geometry, &view, super::scene::LAND);
-            }
+        match self.export_data() {
+            Some(d) => d.map_png(w, h),
+            None => crate::render::Canvas::new(w, h, [205, 222, 235, 255]).to_png(),
         }
-        for (e, layer) in l.study.eco.iter().enumerate() {
-            if !self.eco_style.get(e).is_some_and(|s| s.visible) {
-                continue;
-            }
-            for z in layer.candidates(window) {
-                let mut col = l.analysis[e][z].get(self.level).map_or(super::scene::NOT_CUT, super::scene::zone_color);
-                col[3] = 200;
-                c.fill(&layer.layer.units[z].geometry, &view, col);
-            }
-        }
-        for (i, lv) in l.study.hierarchy.levels.iter().enumerate().rev() {
-            if !self.admin_style.get(i).is_some_and(|s| s.visible) {
-                continue;
-            }
-            let (col, width) = super::scene::ADMIN_LINE[i.min(2)];
-            for u in lv.indexed.candidates(window) {
-                c.stroke(&lv.indexed.layer.units[u].geometry, &view, col, width as f64);
-            }
-        }
-        for layer in &l.study.eco {
-            for z in layer.candidates(window) {
-                c.stroke(&layer.layer.units[z].geometry, &view, super::scene::ZONE_LINE, 1.0);
-            }
-        }
-        c.to_png()
+    }
+
+    /// What the exports need, copied (the study shared) so they can be written off the UI thread.
+    pub fn export_data(&self) -> Option<ExportData> {
+        let l = self.loaded.as_ref()?;
+        Some(ExportData {
+            study: l.study.clone(),
+            analysis: l.analysis.clone(),
+            bodies: l.bodies.clone(),
+            params: self.project.params,
+            gov: self.project.governance,
+            scenario: (!self.reform.scenario.steps.is_empty()).then(|| self.reform.scenario.clone()),
+            land: self.land.clone(),
+            view: self.view_extent.or_else(|| self.extent()).unwrap_or([-180.0, -60.0, 180.0, 80.0]),
+            eco_visible: self.eco_style.iter().map(|s| s.visible).collect(),
+            admin_visible: self.admin_style.iter().map(|s| s.visible).collect(),
+            level: self.level,
+        })
     }
 
     /// Adds a layer (admin level appended as the finest, or an eco layer) and reloads.
