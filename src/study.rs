@@ -148,8 +148,11 @@ pub type ZoneRef = (usize, usize);
 /// one memory: re-running governance for new parameters or scenario steps does no geometry.
 #[derive(Debug, Clone, Default)]
 pub struct ZoneRelations {
-    memo: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(ZoneRef, ZoneRef), (bool, f64)>>>,
+    memo: std::sync::Arc<std::sync::Mutex<RelationMemo>>,
 }
+
+/// (zone a, zone b) → (they touch, area of a inside b in km²).
+type RelationMemo = std::collections::HashMap<(ZoneRef, ZoneRef), (bool, f64)>;
 
 impl ZoneRelations {
     fn get(&self, eco: &[IndexedLayer], a: ZoneRef, b: ZoneRef) -> (bool, f64) {
