@@ -69,6 +69,12 @@ pub fn brief_html(study: &Study, body: &Body, report: &BodyReport) -> String {
         esc(&study.eco[body.eco].layer.name),
         area
     ));
+    if let Some(sc) = &report.scenario {
+        h.push_str(&format!(
+            "<p><b>From the reform scenario \u{201c}{}\u{201d}:</b> this body was set up by hand in the scenario, not proposed by crossbound's rules; the figures below are computed from the zones' parts.</p>\n",
+            esc(sc)
+        ));
+    }
     h.push_str(&format!(
         "<img alt=\"Map of the zone with member jurisdictions coloured\" src=\"data:image/png;base64,{b64}\">\n"
     ));

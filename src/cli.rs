@@ -232,6 +232,9 @@ pub struct JurisdictionArgs {
     /// Write JSON here instead of printing a table.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// In the world as reformed by this scenario (crossbound.scenario/1).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -244,6 +247,9 @@ pub struct BriefArgs {
     /// The HTML file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// In the world as reformed by this scenario (crossbound.scenario/1).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
 }
 
 /// Progress bars on stderr (hidden when stderr is not a terminal).
@@ -357,15 +363,12 @@ pub struct Run {
     pub report: Report,
 }
 
-pub fn run_layers(args: &LayerArgs) -> Result<Run> {
-    run_layers_with(args, None)
-}
-
 fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
     Scenario::load(path).map_err(|e| anyhow!(e))
 }
 
-/// [`run_layers`], for the world as reformed by `scenario` when one is given.
+/// Study, analysis, bodies and report for the layer arguments; of the world as reformed by
+/// `scenario` (read from the given file) when one is given.
 pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path::Path)>) -> Result<Run> {
     let (inputs, params, gov) = resolve(args)?;
     let progress = BarProgress::new();
@@ -635,7 +638,8 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
-    let run = run_layers(&a.layers)?;
+    let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
     let levels = &run.study.hierarchy.levels;
     let find = |l: usize| {
         let layer = &levels[l].indexed.layer;
@@ -717,7 +721,8 @@ pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
 }
 
 pub fn brief(a: &BriefArgs) -> Result<()> {
-    let run = run_layers(&a.layers)?;
+    let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
     let idx = run
         .bodies
         .iter()

@@ -177,6 +177,23 @@ fn analyze_and_compare_on_the_command_line() {
     let csv = std::fs::read_to_string(&cc).unwrap();
     assert!(csv.contains("Yellowstone states,body,,nps_parks/states/YELL,,removed,,"), "{csv}");
 
+    // The brief of the body set up by hand says where it comes from.
+    let html = d.path().join("teton.html");
+    let o = bin()
+        .arg("brief")
+        .args(layers)
+        .arg("--scenario")
+        .arg(&sc)
+        .args(["--body", "nps_parks/states/GRTE/step2", "--out"])
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        html.contains("From the reform scenario \u{201c}Yellowstone states\u{201d}:</b> this body was set up by hand")
+    );
+
     // A bad step: one line naming the file and the step, and nothing written.
     std::fs::write(
         &sc,
