@@ -217,6 +217,9 @@ pub struct AnalyzeArgs {
     /// Write each jurisdiction's coordination burden as CSV here (one row per unit and eco layer).
     #[arg(long = "burden-csv")]
     pub burden_csv: Option<PathBuf>,
+    /// Print every stage's time (load … writing) and the peak memory on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Args, Debug)]
@@ -380,10 +383,25 @@ pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report });
     }
+    let t = std::time::Instant::now();
     let analysis = study.analyse(&params);
+    let analysis_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = std::time::Instant::now();
     let bodies = propose(&study, &analysis, &params, &gov);
-    let report = build_report(&study, &analysis, &bodies, &params, &gov);
+    let proposals_ms = t.elapsed().as_secs_f64() * 1e3;
+    let t = std::time::Instant::now();
+    let mut report = build_report(&study, &analysis, &bodies, &params, &gov);
+    report.timings_ms.analysis_ms = analysis_ms;
+    report.timings_ms.proposals_ms = proposals_ms;
+    report.timings_ms.report_ms = t.elapsed().as_secs_f64() * 1e3;
     Ok(Run { study, analysis, bodies, report })
+}
+
+/// Peak resident memory of this process so far, MB (Linux; `None` elsewhere).
+fn peak_memory_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// `crossbound suggest`.
@@ -533,6 +551,7 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
     let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
     let r = &run.report;
+    let t_write = std::time::Instant::now();
     if let Some(p) = &a.out {
         export::write_report_json(p, r).with_context(|| format!("writing {}", p.display()))?;
     }
@@ -556,8 +575,24 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
         export::parquet::write_parts_parquet(p, &run.study, a.parts_geometry)
             .with_context(|| format!("writing {}", p.display()))?;
     }
+    let write_ms = t_write.elapsed().as_secs_f64() * 1e3;
     if a.out.is_none() {
         print_summary(r, &run.analysis);
+    }
+    if a.timings {
+        let t = &r.timings_ms;
+        eprintln!(
+            "stages (ms): load {:.0}, index {:.0}, overlay {:.0}, borders {:.0}, analysis {:.0}, proposals {:.0}, report {:.0}, writing {:.0}; peak memory {}",
+            t.load_ms,
+            t.index_ms,
+            t.overlay_ms,
+            t.borders_ms,
+            t.analysis_ms,
+            t.proposals_ms,
+            t.report_ms,
+            write_ms,
+            peak_memory_mb().map_or("unknown".into(), |m| format!("{m:.0} MB"))
+        );
     }
     for w in &r.warnings {
         eprintln!("warning: {}: {}", w.source, w.message);

@@ -114,6 +114,15 @@ pub struct Timings {
     pub overlay_ms: f64,
     /// Border lengths inside zones.
     pub borders_ms: f64,
+    /// Shares, cut flags and metrics for the parameters (0 until run).
+    #[serde(default)]
+    pub analysis_ms: f64,
+    /// Proposed bodies (0 until run).
+    #[serde(default)]
+    pub proposals_ms: f64,
+    /// Building the report, burden included (0 until run; writing it is timed by the caller).
+    #[serde(default)]
+    pub report_ms: f64,
 }
 
 /// Everything that needs geometry, computed once.

@@ -3,7 +3,7 @@
 use crate::analysis::{LevelAnalysis, Params, is_significant};
 use crate::scenario::ManualBody;
 use crate::study::Study;
-use geo::{Intersects, Rect};
+use geo::Rect;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -252,20 +252,35 @@ pub fn propose_with(
             })
         })
         .collect();
+    // Candidates by an R-tree of the bodies' boxes (not every pair: 300k zones make 17k bodies).
+    let members: Vec<BTreeSet<usize>> = bodies.iter().map(|b| b.members.iter().map(|m| m.unit).collect()).collect();
+    let boxes: Vec<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> = rects
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            r.map(|r| {
+                rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i,
+                )
+            })
+        })
+        .collect();
+    let tree = rstar::RTree::bulk_load(boxes);
     for i in 0..bodies.len() {
-        let mi: BTreeSet<usize> = bodies[i].members.iter().map(|m| m.unit).collect();
+        let mi = &members[i];
         let mut best: Option<usize> = None;
-        for j in 0..bodies.len() {
+        let Some(ri) = rects[i] else { continue };
+        let env = rstar::AABB::from_corners([ri.min().x, ri.min().y], [ri.max().x, ri.max().y]);
+        let mut candidates: Vec<usize> = tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        candidates.sort_unstable();
+        for j in candidates {
             if i == j || bodies[i].level != bodies[j].level {
                 continue;
             }
-            let mj: BTreeSet<usize> = bodies[j].members.iter().map(|m| m.unit).collect();
-            let strict = mi.is_subset(&mj) && (mi.len() < mj.len() || areas[i] < areas[j]);
+            let mj = &members[j];
+            let strict = mi.is_subset(mj) && (mi.len() < mj.len() || areas[i] < areas[j]);
             if !strict {
-                continue;
-            }
-            let (Some(ri), Some(rj)) = (rects[i], rects[j]) else { continue };
-            if !ri.intersects(&rj) {
                 continue;
             }
             let inside: f64 = bodies[i]
