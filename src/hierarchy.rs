@@ -7,8 +7,8 @@
 
 use crate::index::IndexedLayer;
 use crate::model::Warning;
-use crate::overlay::overlay_layers;
-use crate::progress::{Cancelled, Progress};
+use crate::overlay::{OverlayError, overlay_layers};
+use crate::progress::Progress;
 use std::collections::{HashMap, HashSet};
 
 /// How the parents of a level were found.
@@ -77,7 +77,7 @@ impl Hierarchy {
         layers: Vec<IndexedLayer>,
         progress: &dyn Progress,
         warnings: &mut Vec<Warning>,
-    ) -> Result<Self, Cancelled> {
+    ) -> Result<Self, OverlayError> {
         let mut levels: Vec<AdminLevel> = Vec::with_capacity(layers.len());
         for (li, mut child) in layers.into_iter().enumerate() {
             let n = child.layer.units.len();

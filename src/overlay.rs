@@ -200,11 +200,36 @@ fn quad_area(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, r: Rect<f64>, depth: 
 /// Overlays every zone of `zones` with `admin`, in parallel over candidate pairs (costliest
 /// first, so one huge zone does not keep a single core busy at the end). Returns the pieces
 /// per zone (in zone order, each in ascending unit order) and the pair statistics.
+/// Why an overlay stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum OverlayError {
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled(#[from] Cancelled),
+    /// The boolean kernel (i_overlay, inside geo's BooleanOps) panicked on one pair: the pair is
+    /// named rather than the process aborted or the piece silently dropped.
+    #[error(
+        "the boolean kernel failed on zone \"{zone}\" of {zone_layer} × unit \"{unit}\" of {unit_layer}; check or simplify these two features"
+    )]
+    Kernel {
+        /// Zone layer name.
+        zone_layer: String,
+        /// Zone id.
+        zone: String,
+        /// Admin layer name.
+        unit_layer: String,
+        /// Unit id.
+        unit: String,
+    },
+}
+
+/// Overlays every zone with every admin unit whose box meets it, in parallel: the pieces of each
+/// zone (ascending unit order) and the pair statistics.
 pub fn overlay_layers(
     zones: &IndexedLayer,
     admin: &IndexedLayer,
     progress: &dyn Progress,
-) -> Result<(Vec<Vec<Piece>>, PairStats), Cancelled> {
+) -> Result<(Vec<Vec<Piece>>, PairStats), OverlayError> {
     let n = zones.layer.units.len();
     let mut pairs: Vec<(usize, usize)> =
         (0..n).flat_map(|z| admin.candidates(zones.layer.units[z].bbox).into_iter().map(move |u| (z, u))).collect();
@@ -216,17 +241,27 @@ pub fn overlay_layers(
         .par_iter()
         .map(|&(z, u)| {
             if progress.is_cancelled() {
-                return Err(Cancelled);
+                return Err(OverlayError::Cancelled(Cancelled));
             }
             let mut stats = PairStats::default();
-            let piece = overlay_pair(
-                &zones.layer.units[z],
-                &zones.chunks[z],
-                u,
-                &admin.layer.units[u],
-                &admin.chunks[u],
-                &mut stats,
-            );
+            // The kernel can panic on degenerate input (found by fuzzing in the repair step):
+            // name the pair instead of aborting.
+            let piece = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                overlay_pair(
+                    &zones.layer.units[z],
+                    &zones.chunks[z],
+                    u,
+                    &admin.layer.units[u],
+                    &admin.chunks[u],
+                    &mut stats,
+                )
+            }))
+            .map_err(|_| OverlayError::Kernel {
+                zone_layer: zones.layer.name.clone(),
+                zone: zones.layer.units[z].id.clone(),
+                unit_layer: admin.layer.name.clone(),
+                unit: admin.layer.units[u].id.clone(),
+            })?;
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             if d.is_multiple_of(64) || d == total {
                 progress.update(&stage, d, total);

@@ -73,6 +73,15 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// Why a study could not be built.
+impl From<crate::overlay::OverlayError> for StudyError {
+    fn from(e: crate::overlay::OverlayError) -> Self {
+        match e {
+            crate::overlay::OverlayError::Cancelled(c) => StudyError::Cancelled(c),
+            other => StudyError::Overlay(other),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StudyError {
     /// A layer failed to load.
@@ -87,6 +96,9 @@ pub enum StudyError {
     /// The user cancelled.
     #[error("cancelled")]
     Cancelled(#[from] Cancelled),
+    /// The overlay failed on a pair of features.
+    #[error(transparent)]
+    Overlay(crate::overlay::OverlayError),
 }
 
 /// One zone at one admin level, as the overlay left it.
