@@ -87,7 +87,14 @@ impl MapView {
     /// Picks what is under lon/lat `ll`.
     pub fn pick(state: &AppState, ll: [f64; 2]) -> Option<Hit> {
         let l = state.loaded.as_ref()?;
-        let candidates = if ll[0] < -180.0 { vec![[ll[0] + 360.0, ll[1]], ll] } else { vec![ll] };
+        // Units drawn across the antimeridian sit beyond ±180° on screen (tessellate::display_shift).
+        let candidates = if ll[0] < -180.0 {
+            vec![[ll[0] + 360.0, ll[1]], ll]
+        } else if ll[0] > 180.0 {
+            vec![[ll[0] - 360.0, ll[1]], ll]
+        } else {
+            vec![ll]
+        };
         for p in candidates {
             let c = geo::Coord { x: p[0], y: p[1] };
             let rect = geo::Rect::new(c, c);

@@ -133,7 +133,13 @@ pub fn status_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(c) = app.map.cursor {
-                    let lon = if c[0] < -180.0 { c[0] + 360.0 } else { c[0] };
+                    let lon = if c[0] < -180.0 {
+                        c[0] + 360.0
+                    } else if c[0] > 180.0 {
+                        c[0] - 360.0
+                    } else {
+                        c[0]
+                    };
                     ui.monospace(format!("{:>9.4}°, {:>8.4}°", lon, c[1]));
                 }
                 ui.weak(format!("frame {:.1} ms{}", app.map.frame_ms, if app.map.gpu { " · GPU" } else { " · CPU" }));

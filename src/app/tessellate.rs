@@ -3,8 +3,9 @@
 //! stay in lon/lat; the camera is applied on the GPU.
 //!
 //! Display-only antimeridian handling: a unit with parts on both sides of ±180° (the Aleutians,
-//! Chukotka, Fiji) has its eastern-hemisphere parts shifted by −360° so it is drawn in one
-//! piece instead of across the whole map.
+//! Chukotka, Fiji) is drawn in one piece on the side where most of its area lies (its parts on
+//! the other side shifted by ±360°); circumpolar units are left as they are; the cut edges that
+//! repair added along ±180° and the poles are not drawn.
 
 use bytemuck::{Pod, Zeroable};
 use geo::{MultiPolygon, Polygon, TriangulateEarcut};
@@ -52,17 +53,38 @@ impl FillMesh {
     }
 }
 
-/// The longitude shift (0 or −360) that draws `mp` in one piece across the antimeridian.
-pub fn display_shift(mp: &MultiPolygon<f64>) -> impl Fn(f64) -> f64 {
-    let (mut west, mut east) = (false, false);
+/// The longitude shift that draws `mp` in one piece across the antimeridian, on the side where
+/// most of it lies: Russia's Chukotka (west of −180°) is drawn east of 180° beside the rest of
+/// Russia; Alaska's western Aleutians (east of 180°) are drawn west of −180° beside Alaska.
+/// Units with a part spanning more than half the globe (Antarctica, circumpolar regions) and
+/// units that do not reach both sides of ±150° are not shifted.
+pub fn display_shift(mp: &MultiPolygon<f64>) -> impl Fn(f64) -> f64 + use<> {
+    use geo::{Area, BoundingRect};
+    let (mut west, mut east, mut circumpolar) = (false, false, false);
+    let (mut area_w, mut area_e) = (0.0, 0.0);
     for p in &mp.0 {
-        for c in &p.exterior().0 {
-            west |= c.x < -150.0;
-            east |= c.x > 150.0;
-        }
+        let Some(r) = p.bounding_rect() else { continue };
+        circumpolar |= r.width() > 180.0;
+        west |= r.min().x < -150.0;
+        east |= r.max().x > 150.0;
+        let a = p.unsigned_area();
+        if r.center().x < 0.0 { area_w += a } else { area_e += a }
     }
-    let wrap = west && east;
-    move |x: f64| if wrap && x > 0.0 { x - 360.0 } else { x }
+    let wrap = west && east && !circumpolar;
+    let to_east = area_e > area_w;
+    move |x: f64| match (wrap, to_east) {
+        (true, true) if x < 0.0 => x + 360.0,
+        (true, false) if x > 0.0 => x - 360.0,
+        _ => x,
+    }
+}
+
+/// Whether a ring edge is an artificial cut: along the antimeridian (±180°), where repair split a
+/// unit, or along a pole (±90°), where it closed a ring circling it. Drawn, they would show as
+/// seams (a line down the Bering Strait, a band along the bottom of Antarctica).
+pub fn is_cut_edge(a: geo::Coord<f64>, b: geo::Coord<f64>) -> bool {
+    let on = |v: f64, w: f64, at: f64| (v - at).abs() < 1e-9 && (w - at).abs() < 1e-9;
+    on(a.x, b.x, 180.0) || on(a.x, b.x, -180.0) || on(a.y, b.y, 90.0) || on(a.y, b.y, -90.0)
 }
 
 fn triangulate_into(
@@ -100,7 +122,7 @@ pub fn line_mesh<'a>(features: impl IntoIterator<Item = &'a MultiPolygon<f64>>, 
         let shift = display_shift(mp);
         for p in &mp.0 {
             for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-                for w in r.0.windows(2) {
+                for w in r.0.windows(2).filter(|w| !is_cut_edge(w[0], w[1])) {
                     out.push(Segment {
                         a: [shift(w[0].x) as f32, w[0].y as f32],
                         b: [shift(w[1].x) as f32, w[1].y as f32],
@@ -168,5 +190,40 @@ mod tests {
         assert!(segs.iter().all(|s| s.a[0] < -150.0 && s.b[0] < -150.0), "smeared: {segs:?}");
         let far = MultiPolygon(vec![wkt!(POLYGON((10. 10.,11. 10.,11. 11.,10. 10.)))]);
         assert!(line_mesh([&far], [0; 4]).iter().all(|s| s.a[0] > 9.0));
+    }
+
+    #[test]
+    fn chukotka_is_drawn_east_beside_russia_and_the_cut_line_is_not_drawn() {
+        // Most of the unit lies east (30..180°E); its piece west of the antimeridian (split there
+        // by repair) goes east of 180°, next to it, not the whole unit west of Alaska.
+        let russia = MultiPolygon(vec![
+            wkt!(POLYGON((30. 50.,180. 50.,180. 70.,30. 70.,30. 50.))),
+            wkt!(POLYGON((-180. 64.,-170. 64.,-170. 68.,-180. 68.,-180. 64.))),
+        ]);
+        let shift = display_shift(&russia);
+        assert_eq!(shift(100.0), 100.0);
+        assert_eq!(shift(-175.0), 185.0);
+        let segs = line_mesh([&russia], [0; 4]);
+        assert!(segs.iter().all(|s| s.a[0] >= 30.0 && s.b[0] >= 30.0), "{segs:?}");
+        // No segment along the cut at ±180° (shifted: at 180°).
+        assert!(!segs.iter().any(|s| s.a[0] == 180.0 && s.b[0] == 180.0), "{segs:?}");
+    }
+
+    #[test]
+    fn circumpolar_units_are_not_shifted_and_have_no_polar_seam() {
+        // Antarctica as repair leaves it: one polygon from −180° to 180° closed along −90°.
+        let ant = MultiPolygon(vec![wkt!(POLYGON((
+            -180. - 90.,
+            180. - 90.,
+            180. - 65.,
+            0. - 70.,
+            -180. - 65.,
+            -180. - 90.
+        )))]);
+        let shift = display_shift(&ant);
+        assert_eq!((shift(-170.0), shift(170.0)), (-170.0, 170.0));
+        let segs = line_mesh([&ant], [0; 4]);
+        assert!(!segs.iter().any(|s| s.a[1] == -90.0 && s.b[1] == -90.0), "{segs:?}");
+        assert_eq!(segs.len(), 2, "only the two coastline edges: {segs:?}");
     }
 }
