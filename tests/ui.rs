@@ -273,3 +273,31 @@ fn burden_map_mode_colours_units_and_reports_in_the_tooltip_data() {
     assert!(colors.iter().any(|c| *c != colors[0]), "{breaks:?}");
     assert!(breaks[3] >= breaks[1]);
 }
+
+#[test]
+fn clicking_the_legend_title_folds_it() {
+    let mut h = harness();
+    assert!(!h.state().map.legend_folded);
+    // US demo, zones mode: 9 legend rows (not cut, 4 classes, 2 levels, 2 zone layers), so the
+    // legend is 9 × 17 + 26 = 179 points high, 10 points above the map's bottom edge.
+    let r = h.state().map.rect.unwrap();
+    let title = egui::pos2(r.left() + 60.0, r.bottom() - 10.0 - 179.0 + 12.0);
+    let click = |h: &mut Harness<'static, CrossboundApp>, at: egui::Pos2| {
+        for pressed in [true, false] {
+            h.input_mut().events.push(egui::Event::PointerMoved(at));
+            h.input_mut().events.push(egui::Event::PointerButton {
+                pos: at,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: Default::default(),
+            });
+            h.run_steps(1);
+        }
+        h.run_steps(1);
+    };
+    click(&mut h, title);
+    assert!(h.state().map.legend_folded, "a click on the title folds the legend");
+    // Folded, the title sits 24 points high at the bottom: click it there to show it again.
+    click(&mut h, egui::pos2(r.left() + 60.0, r.bottom() - 10.0 - 12.0));
+    assert!(!h.state().map.legend_folded);
+}

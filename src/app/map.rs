@@ -46,6 +46,8 @@ pub struct MapView {
     burden_mesh: Option<(Vec<[u8; 4]>, Arc<Mesh>)>,
     /// Outline of the units picked in scenario mode: (key, mesh).
     picked_mesh: Option<(String, Arc<Mesh>)>,
+    /// The legend is folded to its title.
+    pub legend_folded: bool,
 }
 
 /// The burden colours of the viewed level's units, and the class breaks, for the map mode.
@@ -372,7 +374,7 @@ impl MapView {
         }
     }
 
-    fn overlays(&self, ui: &egui::Ui, rect: Rect, state: &AppState) {
+    fn overlays(&mut self, ui: &egui::Ui, rect: Rect, state: &AppState) {
         let painter = ui.painter_at(rect);
         let Some(l) = &state.loaded else {
             painter.text(
@@ -474,11 +476,25 @@ impl MapView {
             rows.push((c32(member_color(0)), "selected zone: members (by colour)".into(), true));
             rows.push((c32(OBSERVER), "selected zone: observers".into(), true));
         }
-        let h = rows.len() as f32 * 17.0 + 26.0;
+        // The legend folds to its title (click it), so it never has to hide what is under it.
+        let h = if self.legend_folded { 24.0 } else { rows.len() as f32 * 17.0 + 26.0 };
         let lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(300.0, h));
+        let title_rect = Rect::from_min_size(lr.min, Vec2::new(lr.width(), 24.0));
+        let toggle = ui.interact(title_rect, ui.scope_id().with("legend-fold"), Sense::click());
+        if toggle.on_hover_text(if self.legend_folded { "Show the legend" } else { "Fold the legend" }).clicked() {
+            self.legend_folded = !self.legend_folded;
+        }
         painter.rect_filled(lr, 4.0, Color32::from_white_alpha(225));
-        painter.text(lr.min + Vec2::new(8.0, 6.0), Align2::LEFT_TOP, title, FontId::proportional(12.5), Color32::BLACK);
-        for (i, (c, t, filled)) in rows.iter().enumerate() {
+        let mark = if self.legend_folded { "[+]" } else { "[-]" };
+        painter.text(
+            lr.min + Vec2::new(8.0, 6.0),
+            Align2::LEFT_TOP,
+            format!("{mark} {title}"),
+            FontId::proportional(12.5),
+            Color32::BLACK,
+        );
+        let shown = if self.legend_folded { 0 } else { rows.len() };
+        for (i, (c, t, filled)) in rows.iter().take(shown).enumerate() {
             let y = lr.min.y + 26.0 + i as f32 * 17.0;
             let sw = Rect::from_min_size(Pos2::new(lr.min.x + 8.0, y), Vec2::new(18.0, 12.0));
             if *filled {
