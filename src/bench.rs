@@ -67,16 +67,7 @@ fn run_scenario(files: &[PathBuf], repeat: usize) -> Result<()> {
             // The app also re-triangulates the admin levels whose units changed.
             #[cfg(feature = "app")]
             for l in 0..r.study.hierarchy.levels.len() {
-                if r.study.hierarchy.levels[l].indexed.layer.units.len()
-                    != study.hierarchy.levels[l].indexed.layer.units.len()
-                    || r.study.hierarchy.levels[l]
-                        .indexed
-                        .layer
-                        .units
-                        .iter()
-                        .zip(&study.hierarchy.levels[l].indexed.layer.units)
-                        .any(|(a, b)| a.area_km2 != b.area_km2)
-                {
+                if crossbound::app::reform::level_differs(&r.study.hierarchy.levels[l], &study.hierarchy.levels[l]) {
                     std::hint::black_box(crossbound::app::scene::AdminMeshes::build(&r.study, l));
                 }
             }

@@ -373,28 +373,39 @@ fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
 /// Study, analysis, bodies and report for the layer arguments; of the world as reformed by
 /// `scenario` (read from the given file) when one is given.
 pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path::Path)>) -> Result<Run> {
-    let (inputs, params, gov) = resolve(args)?;
-    let progress = BarProgress::new();
-    let study = Study::build(&inputs, &progress);
-    progress.finish();
-    let study = study?;
+    let (study, params, gov) = load_study(args)?;
     if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report });
     }
+    let (analysis, bodies, report) = analyse_timed(&study, &params, &gov);
+    Ok(Run { study, analysis, bodies, report })
+}
+
+/// Loads and overlays the layers of `args`, with progress bars: the study and the parameters.
+fn load_study(args: &LayerArgs) -> Result<(Study, Params, GovParams)> {
+    let (inputs, params, gov) = resolve(args)?;
+    let progress = BarProgress::new();
+    let study = Study::build(&inputs, &progress);
+    progress.finish();
+    Ok((study?, params, gov))
+}
+
+/// Analysis, bodies and report of `study`, with the three stages timed in the report.
+fn analyse_timed(study: &Study, params: &Params, gov: &GovParams) -> (Vec<Vec<Vec<LevelAnalysis>>>, Vec<Body>, Report) {
     let t = std::time::Instant::now();
-    let analysis = study.analyse(&params);
+    let analysis = study.analyse(params);
     let analysis_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = std::time::Instant::now();
-    let bodies = propose(&study, &analysis, &params, &gov);
+    let bodies = propose(study, &analysis, params, gov);
     let proposals_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = std::time::Instant::now();
-    let mut report = build_report(&study, &analysis, &bodies, &params, &gov);
+    let mut report = build_report(study, &analysis, &bodies, params, gov);
     report.timings_ms.analysis_ms = analysis_ms;
     report.timings_ms.proposals_ms = proposals_ms;
     report.timings_ms.report_ms = t.elapsed().as_secs_f64() * 1e3;
-    Ok(Run { study, analysis, bodies, report })
+    (analysis, bodies, report)
 }
 
 /// Peak resident memory of this process so far, MB (Linux; `None` elsewhere).
@@ -407,11 +418,7 @@ fn peak_memory_mb() -> Option<f64> {
 /// `crossbound suggest`.
 pub fn suggest(a: &SuggestArgs) -> Result<()> {
     check_share("max-population-change", a.max_population_change)?;
-    let (inputs, params, gov) = resolve(&a.layers)?;
-    let progress = BarProgress::new();
-    let study = Study::build(&inputs, &progress);
-    progress.finish();
-    let study = study?;
+    let (study, params, gov) = load_study(&a.layers)?;
     let sp = crossbound::scenario::suggest::SuggestParams {
         level: a.level,
         moves: a.moves,
@@ -460,14 +467,8 @@ pub fn suggest(a: &SuggestArgs) -> Result<()> {
 pub fn compare(a: &CompareArgs) -> Result<()> {
     // Every scenario file is read and parsed before the (long) load, so a typo fails at once.
     let scenarios = a.scenarios.iter().map(|p| load_scenario(p)).collect::<Result<Vec<_>>>()?;
-    let (inputs, params, gov) = resolve(&a.layers)?;
-    let progress = BarProgress::new();
-    let study = Study::build(&inputs, &progress);
-    progress.finish();
-    let study = study?;
-    let analysis = study.analyse(&params);
-    let bodies = propose(&study, &analysis, &params, &gov);
-    let baseline = build_report(&study, &analysis, &bodies, &params, &gov);
+    let (study, params, gov) = load_study(&a.layers)?;
+    let (_, _, baseline) = analyse_timed(&study, &params, &gov);
     let mut reports = Vec::new();
     for (sc, path) in scenarios.iter().zip(&a.scenarios) {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)

@@ -27,15 +27,8 @@ fn env(r: Rect<f64>) -> AABB<[f64; 2]> {
 impl IndexedLayer {
     /// Builds the R-tree and the chunk indexes (in parallel).
     pub fn new(layer: Layer) -> Self {
-        let entries: Vec<Entry> = layer
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| GeomWithData::new(Rectangle::from_aabb(env(u.bbox)), i))
-            .collect();
-        let tree = RTree::bulk_load(entries);
-        let chunks = layer.units.par_iter().map(|u| ChunkIndex::new(&u.geometry)).collect();
-        IndexedLayer { layer, tree, chunks }
+        let none = (0..layer.units.len()).map(|_| None).collect();
+        Self::with_chunks(layer, none)
     }
 
     /// Like [`IndexedLayer::new`], reusing the chunk indexes already built for some units

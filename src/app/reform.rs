@@ -57,7 +57,6 @@ impl BurdenColumn {
     pub fn format(self, v: f64) -> String {
         match self {
             BurdenColumn::CutAreaShare => format!("{:.0}%", v * 100.0),
-            BurdenColumn::BorderKm => format!("{v:.0}"),
             _ => format!("{v:.0}"),
         }
     }
@@ -144,12 +143,11 @@ fn empty_scenario() -> Scenario {
     }
 }
 
-/// Whether two admin levels differ (so the map must be redrawn for them).
-fn level_differs(a: &crate::hierarchy::AdminLevel, b: &crate::hierarchy::AdminLevel) -> bool {
+/// Whether the units of two admin levels differ (so the level's meshes and labels must be
+/// rebuilt). New parents alone change nothing that is drawn.
+pub fn level_differs(a: &crate::hierarchy::AdminLevel, b: &crate::hierarchy::AdminLevel) -> bool {
     let (ua, ub) = (&a.indexed.layer.units, &b.indexed.layer.units);
-    ua.len() != ub.len()
-        || ua.iter().zip(ub).any(|(x, y)| x.id != y.id || x.area_km2 != y.area_km2)
-        || a.parents != b.parents
+    ua.len() != ub.len() || ua.iter().zip(ub).any(|(x, y)| x.id != y.id || x.name != y.name || x.area_km2 != y.area_km2)
 }
 
 /// A step in words, for the step list.
@@ -225,7 +223,14 @@ impl AppState {
         let shown = l.study.clone();
         let (params, gov) = (self.project.params, self.project.governance);
         let scenario = self.reform.scenario.clone();
-        let base_report = self.reform.baseline_report.clone().filter(|r| r.params.threshold == params.threshold);
+        // The cached baseline report holds only while every parameter it was built with holds.
+        let base_report = self.reform.baseline_report.clone().filter(|r| {
+            let p = &r.params;
+            p.threshold == params.threshold
+                && p.min_area_km2 == params.min_area_km2
+                && p.member_threshold == gov.member_threshold(&params)
+                && p.observer_threshold == gov.observer_threshold
+        });
         self.reform.job = Some(Job::spawn("Applying the scenario", ctx, move |_| {
             let baseline_report = base_report.unwrap_or_else(|| {
                 let a = baseline.analyse(&params);

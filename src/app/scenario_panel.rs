@@ -188,9 +188,7 @@ fn steps(ui: &mut egui::Ui, app: &mut CrossboundApp) {
             app.state.undo_step(&ctx);
         }
         if ui.add_enabled(n > 0, egui::Button::new("Clear")).clicked() {
-            let name = app.state.reform.scenario.name.clone();
             app.state.reform.scenario.steps.clear();
-            app.state.reform.scenario.name = name;
             app.state.apply_scenario(&ctx);
         }
         if ui.button("Save…").clicked() {

@@ -376,6 +376,12 @@ impl AppState {
     /// Recomputes the bodies for the current parameters on a worker thread (tens of ms on the
     /// world demo: too long for a frame); the current bodies stay shown until the new ones are in.
     pub fn refresh_bodies(&mut self, ctx: &egui::Context) {
+        // With a scenario, its bodies set up by hand and the before/after strip must follow too:
+        // re-apply it (it proposes with them).
+        if !self.reform.scenario.steps.is_empty() {
+            self.apply_scenario(ctx);
+            return;
+        }
         let (params, gov) = (self.project.params, self.project.governance);
         let Some(l) = &self.loaded else { return };
         let study = l.study.clone();

@@ -107,14 +107,15 @@ fn key(b: &BodyReport) -> BodyKey {
     (b.layer.clone(), b.level, zones)
 }
 
+fn sorted<'a>(ids: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut v: Vec<&String> = ids.collect();
+    v.sort();
+    v
+}
+
 fn same_body(a: &BodyReport, b: &BodyReport) -> bool {
-    let ids = |v: &mut dyn Iterator<Item = &String>| {
-        let mut v: Vec<&String> = v.collect();
-        v.sort();
-        v.into_iter().cloned().collect::<Vec<_>>()
-    };
-    ids(&mut a.members.iter().map(|m| &m.id)) == ids(&mut b.members.iter().map(|m| &m.id))
-        && ids(&mut a.observers.iter().map(|m| &m.id)) == ids(&mut b.observers.iter().map(|m| &m.id))
+    sorted(a.members.iter().map(|m| &m.id)) == sorted(b.members.iter().map(|m| &m.id))
+        && sorted(a.observers.iter().map(|o| &o.id)) == sorted(b.observers.iter().map(|o| &o.id))
         && a.convener == b.convener
 }
 
