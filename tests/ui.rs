@@ -301,3 +301,25 @@ fn clicking_the_legend_title_folds_it() {
     click(&mut h, egui::pos2(r.left() + 60.0, r.bottom() - 10.0 - 12.0));
     assert!(!h.state().map.legend_folded);
 }
+
+#[test]
+fn a_body_set_up_by_hand_survives_a_parameter_change() {
+    let mut h = harness();
+    let sc = crossbound::scenario::Scenario::load(&crossbound::study::data_dir().join("scenarios/yellowstone.json"))
+        .unwrap();
+    let ctx = h.ctx.clone();
+    h.state_mut().state.set_scenario(&ctx, sc);
+    assert!(h.state_mut().state.wait_for_scenario());
+    let by_hand = |h: &Harness<'static, CrossboundApp>| {
+        h.state().state.loaded.as_ref().unwrap().bodies.iter().filter(|b| b.scenario.is_some()).count()
+    };
+    assert_eq!(by_hand(&h), 1);
+    // A slider let go re-derives the bodies: with a scenario, through it.
+    h.state_mut().state.project.params.threshold = 0.1;
+    h.state_mut().state.reanalyse_fast();
+    h.state_mut().state.refresh_bodies(&ctx);
+    assert!(h.state_mut().state.wait_for_scenario());
+    assert_eq!(by_hand(&h), 1, "the body set up by hand is still there");
+    let c = h.state().state.reform.comparison.as_ref().unwrap();
+    assert!(c.baseline.cut_zones[0] < 23, "the strip follows the new threshold: {:?}", c.baseline.cut_zones);
+}
