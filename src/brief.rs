@@ -14,8 +14,11 @@ fn esc(s: &str) -> String {
 }
 
 /// Renders the body's map: neighbouring units outlined in grey, each member's part of the zone(s)
-/// in its palette colour, observers' parts in grey, the zone outline in black. PNG bytes.
-pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> Vec<u8> {
+/// in its palette colour, observers' parts in grey, the zone outline in black. PNG bytes, and
+/// the pieces whose outline the boolean kernel could not build (left unfilled; their areas in
+/// the brief's table stand).
+pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> (Vec<u8>, Vec<crate::overlay::PieceGeometryError>) {
+    let mut missing = Vec::new();
     let extent = body.extent(study);
     let rect = extent.bounding_rect().unwrap_or(geo::Rect::new((0., 0.), (1., 1.)));
     let view = View::fit(rect, w, h);
@@ -35,8 +38,10 @@ pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> Vec<u8> {
                 Some(i) => PALETTE[i % PALETTE.len()],
                 None => [170, 170, 170, 255],
             };
-            let geom = p.to_multipolygon(&zones[z], &level.layer.units[p.unit]);
-            c.fill(&geom, &view, col);
+            match p.to_multipolygon(&zones[z], &level.layer.units[p.unit]) {
+                Ok(geom) => c.fill(&geom, &view, col),
+                Err(e) => missing.push(e),
+            }
         }
     }
     // Admin boundaries of every unit in view, then the zone outline.
@@ -44,12 +49,12 @@ pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> Vec<u8> {
         c.stroke(&level.layer.units[u].geometry, &view, [90, 90, 90, 255], 1.0);
     }
     c.stroke(&extent, &view, [0, 0, 0, 255], 2.5);
-    c.to_png()
+    (c.to_png(), missing)
 }
 
 /// Renders the brief as a self-contained HTML page.
 pub fn brief_html(study: &Study, body: &Body, report: &BodyReport) -> String {
-    let png = body_map_png(study, body, 720, 480);
+    let (png, missing) = body_map_png(study, body, 720, 480);
     let b64 = base64::engine::general_purpose::STANDARD.encode(png);
     let zones = &study.eco[body.eco].layer.units;
     let level = &study.hierarchy.levels[body.level].indexed.layer;
@@ -78,6 +83,9 @@ pub fn brief_html(study: &Study, body: &Body, report: &BodyReport) -> String {
     h.push_str(&format!(
         "<img alt=\"Map of the zone with member jurisdictions coloured\" src=\"data:image/png;base64,{b64}\">\n"
     ));
+    for e in &missing {
+        h.push_str(&format!("<p class=\"muted\">Not drawn: {}.</p>\n", esc(&e.to_string())));
+    }
     h.push_str("<h2>Members (one vote each)</h2>\n<table><tr><th>Jurisdiction</th><th>Share of zone</th><th>Cost share</th><th>Votes</th></tr>\n");
     for (i, m) in report.members.iter().enumerate() {
         let c = PALETTE[i % PALETTE.len()];

@@ -105,6 +105,10 @@ pub struct AppArgs {
     /// A reform scenario (crossbound.scenario/1) to open in the Scenario panel once loaded.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
+    /// Open the map in the Equal Earth projection (equal-area, for world views) instead of
+    /// equirectangular; View > Projection switches at any time.
+    #[arg(long)]
+    pub equal_earth: bool,
 }
 
 impl AppArgs {

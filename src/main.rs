@@ -24,12 +24,12 @@ fn main() -> ExitCode {
         Some(cli::Command::Brief(a)) => cli::brief(a),
         Some(cli::Command::Bench(a)) => bench::run(a),
         Some(cli::Command::App(a)) => {
-            a.initial_project().and_then(|p| a.initial_scenario().and_then(|s| open_app(p, s)))
+            a.initial_project().and_then(|p| a.initial_scenario().and_then(|s| open_app(p, s, a.equal_earth)))
         }
         Some(cli::Command::ExportJob(a)) => cli::export_job(a),
         Some(cli::Command::Compare(a)) => cli::compare(a),
         Some(cli::Command::Suggest(a)) => cli::suggest(a),
-        None => open_app(None, None),
+        None => open_app(None, None, false),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,14 +46,16 @@ fn main() -> ExitCode {
 fn open_app(
     project: Option<crossbound::project::Project>,
     scenario: Option<crossbound::scenario::Scenario>,
+    equal_earth: bool,
 ) -> anyhow::Result<()> {
-    crossbound::app::run(project, scenario)
+    crossbound::app::run(project, scenario, equal_earth)
 }
 
 #[cfg(not(feature = "app"))]
 fn open_app(
     _project: Option<crossbound::project::Project>,
     _scenario: Option<crossbound::scenario::Scenario>,
+    _equal_earth: bool,
 ) -> anyhow::Result<()> {
     use clap::CommandFactory;
     cli::Cli::command().print_help()?;

@@ -52,17 +52,38 @@ pub struct Piece {
 
 impl Piece {
     /// The piece's geometry as a multipolygon (cloning the zone or unit when it is whole).
-    pub fn to_multipolygon(&self, zone: &Unit, unit: &Unit) -> MultiPolygon<f64> {
-        match &self.geometry {
+    ///
+    /// A deferred piece is intersected now; should the boolean kernel fail on it (it panics on
+    /// some degenerate input), the error names the zone and the unit, as in the overlay, and the
+    /// caller decides: an export fails, a map draws the rest and says what is missing. The
+    /// piece's area, measured during the overlay, does not depend on this.
+    pub fn to_multipolygon(&self, zone: &Unit, unit: &Unit) -> Result<MultiPolygon<f64>, PieceGeometryError> {
+        Ok(match &self.geometry {
             PieceGeometry::WholeZone => zone.geometry.clone(),
             PieceGeometry::WholeUnit => unit.geometry.clone(),
             PieceGeometry::Part(mp) => mp.clone(),
             PieceGeometry::Deferred => match common_rect(zone.bbox, unit.bbox) {
-                Some(w) => clip_to_rect(&zone.geometry, w).intersection(&clip_to_rect(&unit.geometry, w)),
+                Some(w) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    clip_to_rect(&zone.geometry, w).intersection(&clip_to_rect(&unit.geometry, w))
+                }))
+                .map_err(|_| PieceGeometryError { zone: zone.id.clone(), unit: unit.id.clone() })?,
                 None => MultiPolygon::new(vec![]),
             },
-        }
+        })
     }
+}
+
+/// The boolean kernel failed while building a deferred piece's polygon (see
+/// [`Piece::to_multipolygon`]).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the boolean kernel failed on the piece of zone \"{zone}\" in unit \"{unit}\"; its area stands, its outline cannot be drawn or written"
+)]
+pub struct PieceGeometryError {
+    /// Zone id.
+    pub zone: String,
+    /// Admin unit id.
+    pub unit: String,
 }
 
 /// How each pair was decided, for benchmarks and tests.
@@ -328,7 +349,7 @@ mod tests {
         // Deferred geometry is built on demand and has the piece's area.
         for (z, zp) in pieces.iter().enumerate() {
             for p in zp {
-                let g = p.to_multipolygon(&zones.layer.units[z], &admin.layer.units[p.unit]);
+                let g = p.to_multipolygon(&zones.layer.units[z], &admin.layer.units[p.unit]).unwrap();
                 assert!((area_km2(&g) - p.area_km2).abs() < 1e-6 * p.area_km2);
             }
         }

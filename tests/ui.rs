@@ -323,3 +323,127 @@ fn a_body_set_up_by_hand_survives_a_parameter_change() {
     let c = h.state().state.reform.comparison.as_ref().unwrap();
     assert!(c.baseline.cut_zones[0] < 23, "the strip follows the new threshold: {:?}", c.baseline.cut_zones);
 }
+
+/// The world demo drawn through wgpu: the first view covers the data; Russia (across ±180°) is
+/// drawn in one piece with Europe, Chukotka included; no seam along the bottom of Antarctica;
+/// Equal Earth draws the globe with nothing outside it, and Russia where it is.
+#[test]
+fn world_map_renders_right_in_both_projections() {
+    use crossbound::app::camera::Projection;
+    use geo::Contains;
+    let project =
+        crossbound::project::Project::new(crossbound::study::Inputs::world_demo(&crossbound::study::data_dir()));
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .with_max_steps(20)
+        .wgpu()
+        .build_eframe(move |cc| CrossboundApp::with_project(cc, Some(project)));
+    assert!(h.state_mut().state.wait_for_job(), "world demo loads: {:?}", h.state().state.messages);
+    h.run_steps(3);
+    let rect = h.state().map.rect.expect("map drawn");
+    let cam = h.state().map.camera;
+
+    // The first view covers the data.
+    let extent = h.state().state.extent().unwrap();
+    let v = cam.visible(rect);
+    assert!(
+        v[0] <= extent[0] && v[1] <= extent[1] && v[2] >= extent[2] && v[3] >= extent[3],
+        "view {v:?}, data {extent:?}"
+    );
+
+    let save = |img: &image::RgbaImage, name: &str| {
+        let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        img.save(&out).unwrap();
+        out
+    };
+    let before = h.render().expect("wgpu renders");
+    save(&before, "ui_world.png");
+    let px = |img: &image::RgbaImage, p: egui::Pos2| *img.get_pixel(p.x.round() as u32, p.y.round() as u32);
+    let dark = |p: image::Rgba<u8>| (p.0[0] as u32 + p.0[1] as u32 + p.0[2] as u32) < 200;
+
+    // No seam along the bottom of Antarctica: the row just above the pole is not outline-dark.
+    let y = cam.to_screen(rect, 0.0, -90.0).y - 2.0;
+    let row: Vec<_> =
+        (-170..=170).map(|lon| px(&before, egui::Pos2::new(cam.to_screen(rect, lon as f64, 0.0).x, y))).collect();
+    let seam = row.iter().filter(|p| dark(**p)).count();
+    assert!(seam * 10 < row.len(), "{seam} of {} pixels dark along the bottom of Antarctica", row.len());
+
+    // Select Russia (countries): the highlight shows where Russia is drawn.
+    let (russia, geom) = {
+        let l = h.state().state.loaded.as_ref().unwrap();
+        let units = &l.study.hierarchy.levels[0].indexed.layer.units;
+        let i = units.iter().position(|u| u.name == "Russia").expect("Russia in the world demo");
+        (i, units[i].geometry.clone())
+    };
+    h.state_mut().state.select_unit(0, russia);
+    h.run_steps(4);
+    let after = h.render().expect("wgpu renders");
+    let out = save(&after, "ui_world_russia.png");
+    // Changed somewhere within 3 pixels (at this scale, outlines cover many sample points).
+    let changed = |a: &image::RgbaImage, b: &image::RgbaImage, p: egui::Pos2| {
+        (-3..=3).any(|dx| {
+            (-3..=3).any(|dy| {
+                let q = p + egui::Vec2::new(dx as f32, dy as f32);
+                let (x, y) = (px(a, q), px(b, q));
+                (0..3).map(|i| (x.0[i] as i32 - y.0[i] as i32).abs()).sum::<i32>() > 40
+            })
+        })
+    };
+    // Points inside Russia along 60°N from the Urals' west to the Pacific, Moscow, and a point
+    // of Chukotka east of 180° (drawn at lon + 360°, next to the rest of Russia).
+    let inside = |lon: f64, lat: f64| geom.contains(&geo::Point::new(lon, lat));
+    let mut pts: Vec<(f64, f64)> =
+        (30..170).step_by(4).map(|lon| (lon as f64, 60.0)).filter(|&(x, y)| inside(x, y)).collect();
+    pts.push((37.6, 55.75));
+    let chukotka = (0..40)
+        .flat_map(|i| (0..20).map(move |j| (-179.5 + i as f64 * 0.25, 64.5 + j as f64 * 0.2)))
+        .find(|&(x, y)| inside(x, y))
+        .expect("a point of Chukotka east of 180°");
+    let n = pts.len();
+    assert!(n > 20, "{n} sample points in Russia");
+    let shown = |cam: &crossbound::app::camera::Camera,
+                 before: &image::RgbaImage,
+                 after: &image::RgbaImage,
+                 lon: f64,
+                 lat: f64| { changed(before, after, cam.to_screen(rect, lon, lat)) };
+    let hit = pts.iter().filter(|&&(x, y)| shown(&cam, &before, &after, x, y)).count();
+    assert!(hit * 10 >= n * 9, "Russia highlighted at {hit} of {n} points; see {}", out.display());
+    assert!(
+        shown(&cam, &before, &after, chukotka.0 + 360.0, chukotka.1),
+        "Chukotka {chukotka:?} drawn beside Russia (at +360°); see {}",
+        out.display()
+    );
+
+    // Equal Earth: the same highlight where Russia is, sea inside the globe, nothing outside.
+    h.state_mut().map.set_projection(Projection::EqualEarth);
+    h.run_steps(3);
+    let ee = h.state().map.camera;
+    assert_eq!(ee.projection, Projection::EqualEarth);
+    let ee_after = h.render().expect("wgpu renders");
+    let out = save(&ee_after, "ui_world_equal_earth.png");
+    h.state_mut().state.selection = Selection::None;
+    h.run_steps(4);
+    let ee_before = h.render().expect("wgpu renders");
+    let hit = pts.iter().filter(|&&(x, y)| shown(&ee, &ee_before, &ee_after, x, y)).count();
+    assert!(hit * 10 >= n * 9, "Equal Earth: Russia highlighted at {hit} of {n} points; see {}", out.display());
+    assert!(shown(&ee, &ee_before, &ee_after, chukotka.0, chukotka.1), "Equal Earth: Chukotka at its own longitude");
+    // Just outside the globe's edge at the equator (both sides): the neutral background.
+    for lon in [-181.0, 181.0] {
+        let mut p = ee.to_screen(rect, lon, 0.0);
+        p.x += if lon < 0.0 { -4.0 } else { 4.0 };
+        if rect.contains(p) {
+            let c = px(&ee_before, p);
+            assert!(
+                (0..3).all(|i| (c.0[i] as i32 - [236, 236, 232][i]).abs() <= 6),
+                "outside the globe at {p:?}: {c:?}"
+            );
+        }
+    }
+    // The scale bar measures the Equal Earth view: km per point agrees with the geodesic
+    // length of a short east-west screen segment at the view centre.
+    let (a, b) = (rect.center() - egui::Vec2::new(5.0, 0.0), rect.center() + egui::Vec2::new(5.0, 0.0));
+    let (la, lb) = (ee.to_lonlat(rect, a), ee.to_lonlat(rect, b));
+    let km =
+        crossbound::geometry::area::segment_km(geo::Coord { x: la[0], y: la[1] }, geo::Coord { x: lb[0], y: lb[1] });
+    assert!((ee.km_per_point() * 10.0 / km - 1.0).abs() < 1e-2, "{} vs {km}", ee.km_per_point() * 10.0);
+}

@@ -55,8 +55,10 @@ struct ViewUniform {
     scale: [f32; 2],
     half_size: [f32; 2],
     width: f32,
-    _pad: f32,
+    lon_shift: f32,
     tint: [f32; 4],
+    proj: f32,
+    _pad: [f32; 3],
 }
 
 struct Uploaded {
@@ -83,12 +85,14 @@ const UNIFORM_SIZE: u64 = std::mem::size_of::<ViewUniform>() as u64;
 
 impl MapGpu {
     /// Creates the pipelines for the given render target and registers them with egui.
-    pub fn install(rs: &egui_wgpu::RenderState) {
-        let gpu = MapGpu::new(&rs.device, rs.target_format);
+    /// `samples` must be the sample count egui's render pass uses (eframe's
+    /// `NativeOptions::multisampling`, 1 when off).
+    pub fn install(rs: &egui_wgpu::RenderState, samples: u32) {
+        let gpu = MapGpu::new(&rs.device, rs.target_format, samples.max(1));
         rs.renderer.write().callback_resources.insert(gpu);
     }
 
-    fn new(device: &wgpu::Device, format: wgpu::TextureFormat) -> Self {
+    fn new(device: &wgpu::Device, format: wgpu::TextureFormat, samples: u32) -> Self {
         let fill_src = include_str!("../../shaders/fill.wgsl");
         let line_src = include_str!("../../shaders/line.wgsl");
         let fill_mod = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -138,7 +142,7 @@ impl MapGpu {
             },
             primitive: wgpu::PrimitiveState::default(),
             depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
+            multisample: wgpu::MultisampleState { count: samples, ..Default::default() },
             fragment: Some(wgpu::FragmentState {
                 module: &fill_mod,
                 entry_point: Some("fs_fill"),
@@ -164,7 +168,7 @@ impl MapGpu {
             },
             primitive: wgpu::PrimitiveState::default(),
             depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
+            multisample: wgpu::MultisampleState { count: samples, ..Default::default() },
             fragment: Some(wgpu::FragmentState {
                 module: &line_mod,
                 entry_point: Some("fs_line"),
@@ -255,12 +259,24 @@ impl MapGpu {
 pub struct MapCallback {
     /// What to draw, in order.
     pub cmds: Vec<DrawCmd>,
-    /// View centre lon/lat.
+    /// View centre in map units (see [`super::camera`]).
     pub center: [f64; 2],
-    /// Points per degree of longitude and latitude.
+    /// Points per map unit, x and y.
     pub scale: [f64; 2],
     /// Map size in points.
     pub size: [f32; 2],
+    /// The projection (`Projection::shader_id`).
+    pub projection: f32,
+    /// Longitude shifts at which every command is drawn again (the repeated world).
+    pub shifts: Vec<f32>,
+}
+
+impl MapCallback {
+    /// (command, shift) in draw order: each command at every shift before the next command,
+    /// so layers stay in order across the copies.
+    fn draws(&self) -> impl Iterator<Item = (&DrawCmd, f32)> {
+        self.cmds.iter().flat_map(|c| self.shifts.iter().map(move |&s| (c, s)))
+    }
 }
 
 impl egui_wgpu::CallbackTrait for MapCallback {
@@ -277,22 +293,25 @@ impl egui_wgpu::CallbackTrait for MapCallback {
         for c in &self.cmds {
             gpu.upload(device, &c.mesh);
         }
-        if self.cmds.len() > gpu.slots {
-            let slots = self.cmds.len().next_power_of_two();
+        let n = self.cmds.len() * self.shifts.len();
+        if n > gpu.slots {
+            let slots = n.next_power_of_two();
             let (b, g) = MapGpu::uniform_buffer(device, &gpu.layout, slots, gpu.stride);
             gpu.uniforms = b;
             gpu.bind_group = g;
             gpu.slots = slots;
         }
-        let mut bytes = vec![0u8; gpu.stride as usize * self.cmds.len()];
-        for (i, c) in self.cmds.iter().enumerate() {
+        let mut bytes = vec![0u8; gpu.stride as usize * n];
+        for (i, (c, shift)) in self.draws().enumerate() {
             let u = ViewUniform {
                 center: [self.center[0] as f32, self.center[1] as f32],
                 scale: [self.scale[0] as f32, self.scale[1] as f32],
                 half_size: [self.size[0] / 2.0, self.size[1] / 2.0],
                 width: c.width,
-                _pad: 0.0,
+                lon_shift: shift,
                 tint: c.tint,
+                proj: self.projection,
+                _pad: [0.0; 3],
             };
             let off = i * gpu.stride as usize;
             bytes[off..off + UNIFORM_SIZE as usize].copy_from_slice(bytemuck::bytes_of(&u));
@@ -310,7 +329,7 @@ impl egui_wgpu::CallbackTrait for MapCallback {
         resources: &egui_wgpu::CallbackResources,
     ) {
         let Some(gpu) = resources.get::<MapGpu>() else { return };
-        for (i, c) in self.cmds.iter().enumerate() {
+        for (i, (c, _)) in self.draws().enumerate() {
             let Some(up) = gpu.meshes.get(&c.mesh.id) else { continue };
             if up.count == 0 {
                 continue;

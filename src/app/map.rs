@@ -21,6 +21,13 @@ pub enum Hit {
     Unit(usize, usize),
 }
 
+/// The longitudes the drawn data can span: ±180° and the units drawn across the antimeridian
+/// (tessellate::display_shift), for [`Camera::wraps`].
+const DATA_LON: [f64; 2] = [-200.0, 200.0];
+
+/// The selected zone's pieces as a mesh, and the pieces that could not be built.
+type PiecesMesh = (Arc<Mesh>, Vec<String>);
+
 /// Map state that is not part of the analysis: camera, hover, cached overlay meshes.
 #[derive(Default)]
 pub struct MapView {
@@ -35,7 +42,9 @@ pub struct MapView {
     selection_mesh: Option<(String, Option<Arc<Mesh>>, Arc<Mesh>)>,
     /// The selected zone's pieces are built off the UI thread (large pieces are intersected on
     /// demand): (key, job).
-    selection_job: Option<(String, super::jobs::Job<Arc<Mesh>>)>,
+    selection_job: Option<(String, super::jobs::Job<PiecesMesh>)>,
+    /// Pieces of the selected zone the boolean kernel could not build (not drawn; said on the map).
+    pub missing_pieces: Vec<String>,
     /// CPU time of the last map frame, ms.
     pub frame_ms: f32,
     /// Whether the GPU path is used.
@@ -86,17 +95,26 @@ impl MapView {
         self.selection_job.is_some()
     }
 
+    /// Switches the projection, keeping what is in view.
+    pub fn set_projection(&mut self, p: super::camera::Projection) {
+        if self.camera.projection == p {
+            return;
+        }
+        let rect = self.rect.unwrap_or(Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0)));
+        let v = self.camera.visible(rect);
+        let (w0, w1) = if v[2] - v[0] >= 360.0 { (-180.0, 180.0) } else { (v[0], v[2]) };
+        self.camera.projection = p;
+        self.camera.fit(rect, [w0, v[1].max(-90.0), w1, v[3].min(90.0)]);
+    }
+
     /// Picks what is under lon/lat `ll`.
     pub fn pick(state: &AppState, ll: [f64; 2]) -> Option<Hit> {
         let l = state.loaded.as_ref()?;
-        // Units drawn across the antimeridian sit beyond ±180° on screen (tessellate::display_shift).
-        let candidates = if ll[0] < -180.0 {
-            vec![[ll[0] + 360.0, ll[1]], ll]
-        } else if ll[0] > 180.0 {
-            vec![[ll[0] - 360.0, ll[1]], ll]
-        } else {
-            vec![ll]
-        };
+        // The world repeats every 360° (Camera::wraps), and units drawn across the antimeridian
+        // sit beyond ±180° (tessellate::display_shift): try the longitude in [-180°, 180°),
+        // then as a shifted unit would have it.
+        let lon = super::camera::wrap_lon(ll[0]);
+        let candidates = [[lon, ll[1]], [lon + 360.0, ll[1]], [lon - 360.0, ll[1]]];
         for p in candidates {
             let c = geo::Coord { x: p[0], y: p[1] };
             let rect = geo::Rect::new(c, c);
@@ -139,7 +157,18 @@ impl MapView {
         if let Some(b) = state.frame_request.take() {
             self.camera.fit(rect, b);
         }
-        ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(205, 222, 235)); // sea
+        if self.camera.projection == super::camera::Projection::EqualEarth {
+            // Outside the globe, neutral; the globe, sea.
+            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(236, 236, 232));
+            let outline = super::camera::globe_outline(&self.camera, rect);
+            ui.painter_at(rect).add(egui::Shape::convex_polygon(
+                outline,
+                Color32::from_rgb(205, 222, 235),
+                Stroke::new(1.0, Color32::from_gray(150)),
+            ));
+        } else {
+            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(205, 222, 235)); // sea
+        }
 
         // Input.
         if resp.dragged() {
@@ -179,7 +208,10 @@ impl MapView {
                 }
             });
         }
-        self.cursor = resp.hover_pos().map(|p| self.camera.to_lonlat(rect, p));
+        self.cursor = resp.hover_pos().map(|p| self.camera.to_lonlat(rect, p)).filter(|ll| {
+            // Off the Equal Earth globe, nothing is under the pointer.
+            self.camera.projection == super::camera::Projection::Equirectangular || ll[0].abs() <= 180.0
+        });
         self.hover = self.cursor.and_then(|ll| Self::pick(state, ll));
         if resp.clicked() && state.reform.active {
             if let Some(Hit::Unit(l, u)) = self.hover {
@@ -195,18 +227,21 @@ impl MapView {
 
         let cmds = self.draw_cmds(ui.ctx(), state);
         let kx = self.camera.kx();
+        let shifts = self.camera.wraps(rect, DATA_LON);
         if self.gpu {
             ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(
                 rect,
                 MapCallback {
                     cmds,
-                    center: self.camera.center,
+                    center: self.camera.center_map(),
                     scale: [kx, self.camera.scale],
                     size: [rect.width(), rect.height()],
+                    projection: self.camera.projection.shader_id(),
+                    shifts: shifts.iter().map(|&s| s as f32).collect(),
                 },
             ));
         } else {
-            self.paint_cpu(ui, rect, &cmds);
+            self.paint_cpu(ui, rect, &cmds, &shifts);
         }
         self.overlays(ui, rect, state);
         if let (Some(hit), Some(p)) = (self.hover, resp.hover_pos()) {
@@ -249,6 +284,7 @@ impl MapView {
         let key = format!("{:?}/{}/{:?}", state.selection, state.level, state.project.params);
         if self.selection_mesh.as_ref().is_none_or(|s| s.0 != key) {
             self.selection_job = None;
+            self.missing_pieces.clear();
             self.selection_mesh = selection_meshes(state).map(|(f, o)| (key.clone(), f, o));
             if let Selection::Zone(e, z) = state.selection {
                 let study = l.study.clone();
@@ -261,12 +297,13 @@ impl MapView {
             }
         }
         if let Some((k, job)) = &mut self.selection_job
-            && let Some(fill) = job.poll()
+            && let Some((fill, missing)) = job.poll()
         {
             if let Some(sel) = &mut self.selection_mesh
                 && sel.0 == *k
             {
                 sel.1 = Some(fill);
+                self.missing_pieces = missing;
             }
             self.selection_job = None;
         }
@@ -330,10 +367,10 @@ impl MapView {
         cmds
     }
 
-    fn paint_cpu(&self, ui: &egui::Ui, rect: Rect, cmds: &[DrawCmd]) {
+    fn paint_cpu(&self, ui: &egui::Ui, rect: Rect, cmds: &[DrawCmd], shifts: &[f64]) {
         let painter = ui.painter_at(rect);
         let cam = self.camera;
-        for c in cmds {
+        for (c, &shift) in cmds.iter().flat_map(|c| shifts.iter().map(move |s| (c, s))) {
             let tint = c.tint;
             let col = |k: [u8; 4]| {
                 Color32::from_rgba_unmultiplied(
@@ -350,7 +387,7 @@ impl MapView {
                             .vertices
                             .iter()
                             .map(|v| egui::epaint::Vertex {
-                                pos: cam.to_screen(rect, v.pos[0] as f64, v.pos[1] as f64),
+                                pos: cam.to_screen(rect, v.pos[0] as f64 + shift, v.pos[1] as f64),
                                 uv: egui::epaint::WHITE_UV,
                                 color: col(v.color),
                             })
@@ -363,8 +400,8 @@ impl MapView {
                 MeshData::Lines(segs) => {
                     let vis = rect.expand(10.0);
                     for s in segs {
-                        let a = cam.to_screen(rect, s.a[0] as f64, s.a[1] as f64);
-                        let b = cam.to_screen(rect, s.b[0] as f64, s.b[1] as f64);
+                        let a = cam.to_screen(rect, s.a[0] as f64 + shift, s.a[1] as f64);
+                        let b = cam.to_screen(rect, s.b[0] as f64 + shift, s.b[1] as f64);
                         if vis.contains(a) || vis.contains(b) {
                             painter.line_segment([a, b], Stroke::new(c.width, col(s.color)));
                         }
@@ -386,15 +423,16 @@ impl MapView {
             );
             return;
         };
-        // Labels: zones first, then the viewed admin level; biggest first, never overlapping.
+        // Labels, placed greedily by priority and never overlapping: cut zones first, then the
+        // other zones, then the viewed admin level; within each, the biggest first. In every
+        // repeated copy of the world that is in view.
         let mut placed: Vec<Rect> = Vec::new();
         let mut budget = 160;
         let font = FontId::proportional(11.5);
-        let label_set = |anchors: &[LabelAnchor], color: Color32, placed: &mut Vec<Rect>, budget: &mut i32| {
-            let mut order: Vec<&LabelAnchor> = anchors.iter().collect();
-            order.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let shifts = self.camera.wraps(rect, DATA_LON);
+        let mut label_set = |order: Vec<&LabelAnchor>, color: Color32| {
             for a in order {
-                if *budget <= 0 {
+                if budget <= 0 {
                     break;
                 }
                 let w_pt = a.extent[0] * self.camera.kx();
@@ -403,35 +441,54 @@ impl MapView {
                 if w_pt < text_w * 0.9 || h_pt < 14.0 {
                     continue;
                 }
-                let p = self.camera.to_screen(rect, a.at[0], a.at[1]);
-                if !rect.contains(p) {
-                    continue;
+                for &shift in &shifts {
+                    if self.camera.projection == super::camera::Projection::EqualEarth
+                        && (a.at[0] + shift).abs() > 180.0
+                    {
+                        continue; // off the globe
+                    }
+                    let p = self.camera.to_screen(rect, a.at[0] + shift, a.at[1]);
+                    if !rect.contains(p) {
+                        continue;
+                    }
+                    let r = Rect::from_center_size(p, Vec2::new(text_w as f32 + 4.0, 15.0));
+                    if placed.iter().any(|q| q.intersects(r)) {
+                        continue;
+                    }
+                    placed.push(r);
+                    budget -= 1;
+                    painter.text(
+                        p + Vec2::new(1.0, 1.0),
+                        Align2::CENTER_CENTER,
+                        &a.text,
+                        font.clone(),
+                        Color32::from_white_alpha(180),
+                    );
+                    painter.text(p, Align2::CENTER_CENTER, &a.text, font.clone(), color);
                 }
-                let r = Rect::from_center_size(p, Vec2::new(text_w as f32 + 4.0, 15.0));
-                if placed.iter().any(|q| q.intersects(r)) {
-                    continue;
-                }
-                placed.push(r);
-                *budget -= 1;
-                painter.text(
-                    p + Vec2::new(1.0, 1.0),
-                    Align2::CENTER_CENTER,
-                    &a.text,
-                    font.clone(),
-                    Color32::from_white_alpha(180),
-                );
-                painter.text(p, Align2::CENTER_CENTER, &a.text, font.clone(), color);
             }
         };
-        for (e, anchors) in l.scene.eco_labels.iter().enumerate() {
-            if state.eco_style.get(e).is_some_and(|s| s.visible) {
-                label_set(anchors, Color32::from_rgb(10, 60, 40), &mut placed, &mut budget);
-            }
+        let by_weight = |v: &mut Vec<&LabelAnchor>| v.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let level = state.level;
+        let cut = |e: usize, z: usize| {
+            l.analysis.get(e).and_then(|a| a.get(z)).and_then(|a| a.get(level)).is_some_and(|a| a.cut)
+        };
+        let visible_eco: Vec<usize> =
+            (0..l.scene.eco_labels.len()).filter(|&e| state.eco_style.get(e).is_some_and(|s| s.visible)).collect();
+        for want_cut in [true, false] {
+            let mut order: Vec<&LabelAnchor> = visible_eco
+                .iter()
+                .flat_map(|&e| l.scene.eco_labels[e].iter().filter(move |a| cut(e, a.unit) == want_cut))
+                .collect();
+            by_weight(&mut order);
+            label_set(order, Color32::from_rgb(10, 60, 40));
         }
         if let Some(anchors) = l.scene.admin_labels.get(state.level)
             && state.admin_style.get(state.level).is_some_and(|s| s.visible)
         {
-            label_set(anchors, Color32::from_rgb(60, 60, 60), &mut placed, &mut budget);
+            let mut order: Vec<&LabelAnchor> = anchors.iter().collect();
+            by_weight(&mut order);
+            label_set(order, Color32::from_rgb(60, 60, 60));
         }
 
         // Legend (bottom left).
@@ -511,6 +568,18 @@ impl MapView {
             );
         }
 
+        if let Some(m) = self.missing_pieces.first() {
+            let more = self.missing_pieces.len() - 1;
+            let text = if more > 0 { format!("Not drawn: {m} (and {more} more)") } else { format!("Not drawn: {m}") };
+            painter.text(
+                rect.center_top() + Vec2::new(0.0, 12.0),
+                Align2::CENTER_TOP,
+                text,
+                FontId::proportional(12.0),
+                Color32::DARK_RED,
+            );
+        }
+
         // Scale bar (bottom right), true at the view centre.
         let kpp = self.camera.km_per_point();
         let km = nice_km(kpp * 150.0);
@@ -535,19 +604,27 @@ impl MapView {
     }
 }
 
-/// The selected zone's pieces coloured by jurisdiction (members by palette, others grey).
-fn zone_pieces_mesh(study: &crate::study::Study, e: usize, z: usize, level: usize, members: &[usize]) -> Arc<Mesh> {
+/// The selected zone's pieces coloured by jurisdiction (members by palette, others grey), and
+/// the pieces the boolean kernel could not build (left out, said on the map).
+fn zone_pieces_mesh(
+    study: &crate::study::Study,
+    e: usize,
+    z: usize,
+    level: usize,
+    members: &[usize],
+) -> (Arc<Mesh>, Vec<String>) {
     let zone = &study.eco[e].layer.units[z];
     let units = &study.hierarchy.levels[level].indexed.layer.units;
+    let mut missing = Vec::new();
     let parts: Vec<(geo::MultiPolygon<f64>, [u8; 4])> = study.overlay[e][z][level]
         .pieces
         .iter()
-        .map(|p| {
+        .filter_map(|p| {
             let c = members.iter().position(|&m| m == p.unit).map_or(OBSERVER, member_color);
-            (p.to_multipolygon(zone, &units[p.unit]), c)
+            p.to_multipolygon(zone, &units[p.unit]).map_err(|e| missing.push(e.to_string())).ok().map(|g| (g, c))
         })
         .collect();
-    highlight_mesh(&parts)
+    (highlight_mesh(&parts), missing)
 }
 
 /// Fill and outline meshes for the current selection. A zone's fill comes later, from a

@@ -82,9 +82,15 @@ impl CrossboundApp {
 
     /// Like [`CrossboundApp::new`], starting with `project` instead of the last session.
     pub fn with_project(cc: &eframe::CreationContext<'_>, project: Option<crate::project::Project>) -> Self {
+        Self::with_options(cc, project, 1)
+    }
+
+    /// Like [`CrossboundApp::with_project`], for a window whose render pass uses `msaa`
+    /// samples (eframe's `NativeOptions::multisampling`).
+    pub fn with_options(cc: &eframe::CreationContext<'_>, project: Option<crate::project::Project>, msaa: u32) -> Self {
         let mut map = MapView::default();
         if let Some(rs) = &cc.wgpu_render_state {
-            gpu::MapGpu::install(rs);
+            gpu::MapGpu::install(rs, msaa);
             map.gpu = true;
         }
         let mut state = AppState::new();
@@ -420,19 +426,31 @@ impl eframe::App for CrossboundApp {
 pub fn run(
     project: Option<crate::project::Project>,
     scenario: Option<crate::scenario::Scenario>,
+    equal_earth: bool,
 ) -> anyhow::Result<()> {
+    // Anti-aliased fills: 4× MSAA (lavapipe and every desktop GPU support it);
+    // CROSSBOUND_MSAA=1 turns it off (for measuring its cost, or a very weak GPU).
+    let msaa: u16 = std::env::var("CROSSBOUND_MSAA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| matches!(n, 1 | 2 | 4 | 8))
+        .unwrap_or(4);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("crossbound — cross-boundary ecological governance")
             .with_inner_size([1400.0, 880.0])
             .with_drag_and_drop(true),
+        multisampling: if msaa > 1 { msaa } else { 0 },
         ..Default::default()
     };
     eframe::run_native(
         "crossbound",
         options,
         Box::new(move |cc| {
-            let mut app = CrossboundApp::with_project(cc, project);
+            let mut app = CrossboundApp::with_options(cc, project, msaa as u32);
+            if equal_earth {
+                app.map.camera.projection = camera::Projection::EqualEarth;
+            }
             app.state.pending_scenario = scenario;
             Ok(Box::new(app))
         }),

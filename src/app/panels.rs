@@ -85,6 +85,13 @@ pub fn menu_bar(ui: &mut egui::Ui, app: &mut CrossboundApp) {
                 ui.checkbox(&mut app.ui.show_table, "Attribute table  (Ctrl+T)");
                 ui.checkbox(&mut app.state.jurisdiction_mode, "Jurisdiction mode  (Ctrl+J)");
                 ui.checkbox(&mut app.state.reform.active, "Scenario mode  (Ctrl+R)");
+                ui.separator();
+                ui.label("Projection");
+                for p in [super::camera::Projection::Equirectangular, super::camera::Projection::EqualEarth] {
+                    if ui.radio(app.map.camera.projection == p, p.label()).clicked() {
+                        app.map.set_projection(p);
+                    }
+                }
             });
             ui.menu_button("Help", |ui| {
                 if ui.button("Keyboard shortcuts  (F1)").clicked() {

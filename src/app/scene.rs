@@ -51,6 +51,8 @@ pub struct LabelAnchor {
     pub text: String,
     /// Rank for thinning (larger first).
     pub weight: f64,
+    /// The unit's position in its layer.
+    pub unit: usize,
 }
 
 /// Label anchors for every unit of a layer.
@@ -58,7 +60,8 @@ pub fn labels(layer: &Layer) -> Vec<LabelAnchor> {
     layer
         .units
         .iter()
-        .filter_map(|u| {
+        .enumerate()
+        .filter_map(|(i, u)| {
             let largest = u.geometry.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
             let p = largest.interior_point()?;
             let r = largest.bounding_rect()?;
@@ -68,6 +71,7 @@ pub fn labels(layer: &Layer) -> Vec<LabelAnchor> {
                 extent: [r.width(), r.height()],
                 text: u.name.clone(),
                 weight: u.area_km2,
+                unit: i,
             })
         })
         .collect()

@@ -44,7 +44,7 @@ struct Row<'a> {
     geometry: Option<Vec<u8>>,
 }
 
-fn rows(study: &Study, with_geometry: bool) -> Vec<Row<'_>> {
+fn rows(study: &Study, with_geometry: bool) -> std::io::Result<Vec<Row<'_>>> {
     let mut out = Vec::new();
     for (e, eco) in study.eco.iter().enumerate() {
         for (z, zone) in eco.layer.units.iter().enumerate() {
@@ -52,11 +52,14 @@ fn rows(study: &Study, with_geometry: bool) -> Vec<Row<'_>> {
                 let level = &study.hierarchy.levels[l].indexed.layer;
                 for p in &zo.pieces {
                     let unit = &level.units[p.unit];
-                    let geometry = with_geometry.then(|| {
-                        let mut b = Vec::new();
-                        write_multipolygon(&p.to_multipolygon(zone, unit), &mut b);
-                        b
-                    });
+                    let geometry = match with_geometry {
+                        true => {
+                            let mut b = Vec::new();
+                            write_multipolygon(&p.to_multipolygon(zone, unit).map_err(std::io::Error::other)?, &mut b);
+                            Some(b)
+                        }
+                        false => None,
+                    };
                     out.push(Row {
                         layer: &eco.layer.name,
                         zone_id: &zone.id,
@@ -73,7 +76,7 @@ fn rows(study: &Study, with_geometry: bool) -> Vec<Row<'_>> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// A column of a table to write: name and values (all columns of a table have one length).
@@ -190,7 +193,7 @@ pub fn write_table(path: &Path, name: &str, columns: &[Column], row_group: usize
 /// Writes the parts table of `study` to `path`; with `with_geometry`, each piece's geometry
 /// as WKB, with GeoParquet metadata.
 pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> std::io::Result<()> {
-    let rows = rows(study, with_geometry);
+    let rows = rows(study, with_geometry)?;
     let strs = |f: for<'r> fn(&'r Row<'r>) -> &'r str| rows.iter().map(f).collect::<Vec<&str>>();
     let mut columns = vec![
         Column::Str("layer", strs(|r| r.layer)),

@@ -12,6 +12,7 @@ pub mod flatgeobuf;
 pub mod geojson;
 pub mod geoparquet;
 pub mod gpkg;
+pub mod memory;
 pub mod parts;
 pub mod shapefile;
 pub mod wkb;
@@ -260,6 +261,7 @@ fn with_decoded<R>(
             ));
         }
     }
+    memory::check_file(&path, format, &spec.path)?;
     let read = || std::fs::read(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source });
     match format {
         Format::GeoJson => {

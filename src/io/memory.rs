@@ -1,0 +1,104 @@
+//! Will a layer fit in memory? A check before loading, so that a file far too big for the
+//! machine gets a one-line error naming it instead of an allocation failure that aborts the
+//! process (Rust's allocator aborts on failure; stable Rust has no hook to turn that into an
+//! error).
+//!
+//! The estimate is the file size times the peak-memory factor measured for its format by
+//! `scripts/hostile.sh` and `bench/formats.sh` (BENCHMARKS.md): a 1.07 GB GeoJSON peaked at
+//! 9.6 GB (9×); binary formats at 5-7× their size. It is compared with what the machine can
+//! still give: `MemAvailable` plus free swap (`/proc/meminfo`), capped by the cgroup's limit
+//! when there is one. Files under 64 MB are never refused. `CROSSBOUND_SKIP_MEMORY_CHECK=1`
+//! skips the check (the load may then abort if memory runs out).
+
+use super::{Format, LoadError};
+
+/// Peak memory while loading, as a multiple of the file size (measured; see the module docs).
+pub fn peak_factor(format: Format) -> u64 {
+    match format {
+        Format::GeoJson => 9,
+        Format::Shapefile | Format::GeoPackage | Format::FlatGeobuf | Format::GeoParquet => 6,
+    }
+}
+
+/// Files smaller than this are never refused.
+const ALWAYS_TRY: u64 = 64 << 20;
+
+/// Bytes this process can still allocate, if the platform says.
+pub fn available_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| {
+        meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    };
+    let mut avail = field("MemAvailable:")? + field("SwapFree:").unwrap_or(0);
+    // cgroup v2: the limit of this process's group, less what it uses.
+    let limit = std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok().and_then(|s| s.trim().parse::<u64>().ok());
+    let used = std::fs::read_to_string("/sys/fs/cgroup/memory.current").ok().and_then(|s| s.trim().parse::<u64>().ok());
+    if let (Some(limit), Some(used)) = (limit, used) {
+        avail = avail.min(limit.saturating_sub(used));
+    }
+    Some(avail)
+}
+
+/// `Err` when a `size`-byte file of `format` is expected to need more than `available` bytes.
+pub fn check(path: &str, format: Format, size: u64, available: Option<u64>) -> Result<(), LoadError> {
+    let Some(available) = available else { return Ok(()) };
+    let need = size.saturating_mul(peak_factor(format));
+    if size < ALWAYS_TRY || need <= available {
+        return Ok(());
+    }
+    let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+    Err(LoadError::format(
+        path,
+        format!(
+            "too big for this machine's memory: loading a {:.1} GB {} file takes about {:.1} GB ({}× its size), and {:.1} GB is free; \
+             use a machine with more memory, a simplified or clipped layer, or `crossbound export-job` to run the overlay on Apache Sedona \
+             (CROSSBOUND_SKIP_MEMORY_CHECK=1 tries anyway)",
+            gb(size),
+            format.name(),
+            gb(need),
+            peak_factor(format),
+            gb(available)
+        ),
+    ))
+}
+
+/// [`check`] against this machine, unless `CROSSBOUND_SKIP_MEMORY_CHECK` is set.
+pub fn check_file(path: &str, format: Format, file: &std::path::Path) -> Result<(), LoadError> {
+    if std::env::var_os("CROSSBOUND_SKIP_MEMORY_CHECK").is_some_and(|v| v != "0") {
+        return Ok(());
+    }
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    check(path, format, size, available_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GB: u64 = 1 << 30;
+
+    #[test]
+    fn refuses_only_what_clearly_does_not_fit() {
+        // A 3 GB GeoJSON needs ~27 GB: refused with 16 GB free, with the figures in one line.
+        let e = check("big.geojson", Format::GeoJson, 3 * GB, Some(16 * GB)).unwrap_err().to_string();
+        assert!(e.starts_with("big.geojson: too big for this machine's memory"), "{e}");
+        assert!(e.contains("3.0 GB GeoJSON") && e.contains("27.0 GB") && e.contains("16.0 GB is free"), "{e}");
+        assert!(!e.contains('\n'));
+        // The same file with 32 GB free, a small file with little free, or no figure at all: tried.
+        assert!(check("big.geojson", Format::GeoJson, 3 * GB, Some(32 * GB)).is_ok());
+        assert!(check("small.geojson", Format::GeoJson, 10 << 20, Some(1 << 20)).is_ok());
+        assert!(check("big.geojson", Format::GeoJson, 3 * GB, None).is_ok());
+        // Binary formats are denser in memory per byte of file than GeoJSON is.
+        assert!(check("big.parquet", Format::GeoParquet, 3 * GB, Some(20 * GB)).is_ok());
+    }
+
+    #[test]
+    fn this_machine_says_how_much_is_free() {
+        if cfg!(target_os = "linux") {
+            assert!(available_bytes().is_some_and(|b| b > 0));
+        }
+    }
+}
