@@ -155,6 +155,33 @@ fn map_renders_on_the_gpu() {
     }
     assert!(ramp > 1000, "cut zones drawn ({ramp} pixels); see {}", out.display());
     assert!(sea > 100, "sea background drawn ({sea} pixels)");
+
+    // The PNG export is drawn by the same pipeline: at the screen's size it matches the map's
+    // pixels (labels, legend and scale bar are drawn by egui on screen only, so the bottom
+    // 30% with the legend and scale bar is left out; the export has 4× MSAA, the test renderer
+    // none, so edges differ slightly).
+    let ctx = h.ctx.clone();
+    let rect = h.state().map.rect.unwrap();
+    let (ew, eh, px) = h.state_mut().render_map_image(&ctx, 1.0).expect("a GPU and a map").expect("offscreen render");
+    let export = image::RgbaImage::from_raw(ew, eh, px).unwrap();
+    export.save(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui_map_export.png")).unwrap();
+    let agree = |dx: i32| {
+        let (mut same, mut n) = (0, 0);
+        for y in (10..(eh.min(hgt) as i32) * 7 / 10).step_by(3) {
+            for x in (10..ew as i32 - 60).step_by(3) {
+                let (sx, sy) = (rect.min.x as i32 + x, rect.min.y as i32 + y);
+                let (a, b) = (img.get_pixel(sx as u32, sy as u32), export.get_pixel((x + dx) as u32, y as u32));
+                n += 1;
+                if (0..3).map(|i| (a.0[i] as i32 - b.0[i] as i32).abs()).sum::<i32>() <= 30 {
+                    same += 1;
+                }
+            }
+        }
+        same as f64 / n as f64
+    };
+    let (aligned, shifted) = (agree(0), agree(40));
+    assert!(aligned > 0.9, "export matches the screen at {:.1}% of pixels", aligned * 100.0);
+    assert!(shifted < aligned - 0.1, "the comparison can tell views apart ({:.1}% when shifted)", shifted * 100.0);
 }
 
 #[test]

@@ -272,23 +272,8 @@ pub struct MapCallback {
 }
 
 impl MapCallback {
-    /// (command, shift) in draw order: each command at every shift before the next command,
-    /// so layers stay in order across the copies.
-    fn draws(&self) -> impl Iterator<Item = (&DrawCmd, f32)> {
-        self.cmds.iter().flat_map(|c| self.shifts.iter().map(move |&s| (c, s)))
-    }
-}
-
-impl egui_wgpu::CallbackTrait for MapCallback {
-    fn prepare(
-        &self,
-        device: &wgpu::Device,
-        queue: &wgpu::Queue,
-        _screen: &egui_wgpu::ScreenDescriptor,
-        _encoder: &mut wgpu::CommandEncoder,
-        resources: &mut egui_wgpu::CallbackResources,
-    ) -> Vec<wgpu::CommandBuffer> {
-        let Some(gpu) = resources.get_mut::<MapGpu>() else { return Vec::new() };
+    /// Uploads meshes and writes the uniforms of this frame.
+    fn prepare_with(&self, gpu: &mut MapGpu, device: &wgpu::Device, queue: &wgpu::Queue) {
         gpu.meshes.retain(|_, u| u.mesh.strong_count() > 0);
         for c in &self.cmds {
             gpu.upload(device, &c.mesh);
@@ -319,16 +304,10 @@ impl egui_wgpu::CallbackTrait for MapCallback {
         if !bytes.is_empty() {
             queue.write_buffer(&gpu.uniforms, 0, &bytes);
         }
-        Vec::new()
     }
 
-    fn paint(
-        &self,
-        _info: egui::PaintCallbackInfo,
-        pass: &mut wgpu::RenderPass<'static>,
-        resources: &egui_wgpu::CallbackResources,
-    ) {
-        let Some(gpu) = resources.get::<MapGpu>() else { return };
+    /// Records the draws.
+    fn paint_with(&self, gpu: &MapGpu, pass: &mut wgpu::RenderPass<'_>) {
         for (i, (c, _)) in self.draws().enumerate() {
             let Some(up) = gpu.meshes.get(&c.mesh.id) else { continue };
             if up.count == 0 {
@@ -349,4 +328,131 @@ impl egui_wgpu::CallbackTrait for MapCallback {
             }
         }
     }
+
+    /// (command, shift) in draw order: each command at every shift before the next command,
+    /// so layers stay in order across the copies.
+    fn draws(&self) -> impl Iterator<Item = (&DrawCmd, f32)> {
+        self.cmds.iter().flat_map(|c| self.shifts.iter().map(move |&s| (c, s)))
+    }
+}
+
+impl egui_wgpu::CallbackTrait for MapCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(gpu) = resources.get_mut::<MapGpu>() {
+            self.prepare_with(gpu, device, queue);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        if let Some(gpu) = resources.get::<MapGpu>() {
+            self.paint_with(gpu, pass);
+        }
+    }
+}
+
+/// Renders `cb` (the screen's draw commands, camera, projection and shaders) offscreen into an
+/// image of `cb.size` pixels on `clear`, with 4× MSAA: the PNG export is drawn by the same
+/// pipeline as the screen, not by a second renderer. Blocks until the GPU is done.
+pub fn render_offscreen(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    format: wgpu::TextureFormat,
+    cb: &MapCallback,
+    clear: [u8; 4],
+) -> Result<Vec<u8>, String> {
+    const SAMPLES: u32 = 4;
+    let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
+    let mut gpu = MapGpu::new(device, format, SAMPLES);
+    cb.prepare_with(&mut gpu, device, queue);
+    let size = wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 };
+    let texture = |samples: u32, usage: wgpu::TextureUsages| {
+        device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("crossbound export"),
+            size,
+            mip_level_count: 1,
+            sample_count: samples,
+            dimension: wgpu::TextureDimension::D2,
+            format,
+            usage,
+            view_formats: &[],
+        })
+    };
+    let msaa = texture(SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
+    let resolved = texture(1, wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC);
+    let (msaa_view, resolved_view) = (msaa.create_view(&Default::default()), resolved.create_view(&Default::default()));
+    // The clear colour in the target's encoding (sRGB targets take linear values).
+    let channel = |c: u8| {
+        let v = c as f64 / 255.0;
+        if format.is_srgb() { if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) } } else { v }
+    };
+    let mut encoder =
+        device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("crossbound export") });
+    {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("crossbound export"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &msaa_view,
+                depth_slice: None,
+                resolve_target: Some(&resolved_view),
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: channel(clear[0]),
+                        g: channel(clear[1]),
+                        b: channel(clear[2]),
+                        a: clear[3] as f64 / 255.0,
+                    }),
+                    store: wgpu::StoreOp::Discard,
+                },
+            })],
+            ..Default::default()
+        });
+        cb.paint_with(&gpu, &mut pass);
+    }
+    let row = (w * 4).div_ceil(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT) * wgpu::COPY_BYTES_PER_ROW_ALIGNMENT;
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("crossbound export readback"),
+        size: row as u64 * h as u64,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        resolved.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(row), rows_per_image: None },
+        },
+        size,
+    );
+    let index = queue.submit(std::iter::once(encoder.finish()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| drop(tx.send(r)));
+    device
+        .poll(wgpu::PollType::Wait { submission_index: Some(index), timeout: Some(std::time::Duration::from_secs(60)) })
+        .map_err(|e| format!("the GPU did not finish the image: {e}"))?;
+    rx.recv().map_err(|e| e.to_string())?.map_err(|e| format!("reading the image back: {e}"))?;
+    let bgra = matches!(format, wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Bgra8UnormSrgb);
+    let mut out = Vec::with_capacity((w * h * 4) as usize);
+    {
+        let data = buffer.slice(..).get_mapped_range().map_err(|e| format!("reading the image back: {e:?}"))?;
+        for y in 0..h as usize {
+            for px in data[y * row as usize..][..w as usize * 4].chunks_exact(4) {
+                out.extend_from_slice(&if bgra { [px[2], px[1], px[0], 255] } else { [px[0], px[1], px[2], 255] });
+            }
+        }
+    }
+    buffer.unmap();
+    Ok(out)
 }

@@ -25,6 +25,30 @@ pub enum Hit {
 /// (tessellate::display_shift), for [`Camera::wraps`].
 const DATA_LON: [f64; 2] = [-200.0, 200.0];
 
+/// The sea, and the background off the Equal Earth globe.
+pub const SEA: [u8; 4] = [205, 222, 235, 255];
+/// Off the Equal Earth globe.
+pub const OFF_GLOBE: [u8; 4] = [236, 236, 232, 255];
+
+/// The whole globe as one sea-coloured fill in lon/lat (a rectangle, densified along the ±180°
+/// meridians so that it follows the Equal Earth outline).
+fn globe_mesh() -> Arc<Mesh> {
+    use super::tessellate::{FillMesh, FillVertex};
+    let mut vertices = Vec::new();
+    let mut indices = Vec::new();
+    for lat in -90..=90 {
+        for lon in [-180.0f32, 180.0] {
+            vertices.push(FillVertex { pos: [lon, lat as f32], color: SEA });
+        }
+        if lat > -90 {
+            let i = vertices.len() as u32 - 4;
+            indices.extend_from_slice(&[i, i + 1, i + 3, i, i + 3, i + 2]);
+        }
+    }
+    let n = vertices.len();
+    Mesh::new(MeshData::Fill(FillMesh { vertices, indices, feature_of_vertex: vec![0; n] }))
+}
+
 /// The selected zone's pieces as a mesh, and the pieces that could not be built.
 type PiecesMesh = (Arc<Mesh>, Vec<String>);
 
@@ -93,6 +117,39 @@ impl MapView {
     /// True while the selected zone's pieces are still being built.
     pub fn busy(&self) -> bool {
         self.selection_job.is_some()
+    }
+
+    /// The map as the screen shows it, `factor` times the map's size in points, for the PNG
+    /// export: the same draw commands, camera, projection and shaders (see
+    /// [`super::gpu::render_offscreen`]), and the background colour. `None` before the first frame.
+    pub fn export_callback(
+        &mut self,
+        ctx: &egui::Context,
+        state: &AppState,
+        factor: f32,
+    ) -> Option<(MapCallback, [u8; 4])> {
+        let rect = self.rect?;
+        let mut cmds = self.draw_cmds(ctx, state);
+        let equal_earth = self.camera.projection == super::camera::Projection::EqualEarth;
+        let clear = if equal_earth { OFF_GLOBE } else { SEA };
+        if equal_earth {
+            cmds.insert(0, DrawCmd { mesh: globe_mesh(), tint: [1.0; 4], width: 0.0 });
+        }
+        for c in &mut cmds {
+            c.width *= factor;
+        }
+        let f = factor as f64;
+        Some((
+            MapCallback {
+                cmds,
+                center: self.camera.center_map(),
+                scale: [self.camera.kx() * f, self.camera.scale * f],
+                size: [rect.width() * factor, rect.height() * factor],
+                projection: self.camera.projection.shader_id(),
+                shifts: self.camera.wraps(rect, DATA_LON).iter().map(|&s| s as f32).collect(),
+            },
+            clear,
+        ))
     }
 
     /// Switches the projection, keeping what is in view.

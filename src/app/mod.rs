@@ -71,6 +71,8 @@ pub struct CrossboundApp {
     pub map: MapView,
     /// Panels and dialogs.
     pub ui: UiState,
+    /// The GPU, for drawing map images with the screen's pipeline (PNG export).
+    render_state: Option<eframe::egui_wgpu::RenderState>,
 }
 
 impl CrossboundApp {
@@ -89,6 +91,7 @@ impl CrossboundApp {
     /// samples (eframe's `NativeOptions::multisampling`).
     pub fn with_options(cc: &eframe::CreationContext<'_>, project: Option<crate::project::Project>, msaa: u32) -> Self {
         let mut map = MapView::default();
+        let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &cc.wgpu_render_state {
             gpu::MapGpu::install(rs, msaa);
             map.gpu = true;
@@ -123,7 +126,7 @@ impl CrossboundApp {
                 state.map_mode = MapMode::Burden(c);
             }
         }
-        CrossboundApp { state, map, ui }
+        CrossboundApp { state, map, ui, render_state }
     }
 
     /// The screenshot mode: once loaded, optionally select a zone (`CROSSBOUND_SELECT`), wait a
@@ -282,8 +285,41 @@ impl CrossboundApp {
             FilePurpose::AddLayer => self.ui.fields = Some(FieldDialog::new(ctx, path)),
             FilePurpose::OpenProject => self.state.open_project(ctx, &path),
             FilePurpose::OpenScenario => self.state.open_scenario(ctx, &path),
+            FilePurpose::Save(Export::MapPng) if self.render_state.is_some() => self.export_map_png(ctx, path, 2.0),
             FilePurpose::Save(what) => self.state.export(what, &path),
         }
+    }
+
+    /// The map as the screen shows it, `factor` times the map's size, drawn offscreen by the
+    /// screen's own pipeline now: (width, height, RGBA pixels). `None` without a GPU or before
+    /// the first frame.
+    pub fn render_map_image(&mut self, ctx: &egui::Context, factor: f32) -> Option<Result<MapImage, String>> {
+        let rs = self.render_state.clone()?;
+        let (cb, clear) = self.map.export_callback(ctx, &self.state, factor)?;
+        let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
+        Some(gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear).map(|px| (w, h, px)))
+    }
+
+    /// Writes the map as the screen shows it, `factor` times the map's size, drawn offscreen
+    /// by the screen's own wgpu pipeline, off the UI thread. Without a GPU, the state's
+    /// software rendering of the view is written instead.
+    pub fn export_map_png(&mut self, ctx: &egui::Context, path: std::path::PathBuf, factor: f32) {
+        let (Some(rs), Some((cb, clear))) =
+            (self.render_state.clone(), self.map.export_callback(ctx, &self.state, factor))
+        else {
+            self.state.export(Export::MapPng, &path);
+            return;
+        };
+        let label = format!("Writing {}", path.display());
+        self.state.export_jobs.push(jobs::Job::spawn(label, ctx, move |_| {
+            let r = gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear).and_then(|rgba| {
+                let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
+                let px = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]]).collect();
+                let png = crate::render::Canvas { w, h, px }.to_png();
+                crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
+            });
+            (path, r)
+        }));
     }
 
     fn dialogs(&mut self, ctx: &egui::Context) {
@@ -420,6 +456,9 @@ impl eframe::App for CrossboundApp {
         eframe::set_value(storage, SESSION_KEY, &s);
     }
 }
+
+/// A map image: width, height (px) and RGBA pixels, row-major.
+pub type MapImage = (u32, u32, Vec<u8>);
 
 /// Opens the window (blocking until it is closed), on `project` or else the last session, with
 /// `scenario` open in the Scenario panel once loaded.

@@ -111,7 +111,7 @@ pub struct AppState {
     /// The context, for work started when a job finishes.
     ctx: Option<egui::Context>,
     /// Exports being written.
-    export_jobs: Vec<Job<(std::path::PathBuf, Result<(), String>)>>,
+    pub(crate) export_jobs: Vec<Job<(std::path::PathBuf, Result<(), String>)>>,
 }
 
 /// What an export needs: a copy of the state's results (the study itself shared), so that it
