@@ -98,11 +98,12 @@ def duckdb_run(admins, zones, min_km2):
 
     def read(spec, name):
         path, field = split(spec)
-        # One row per feature; repaired and projected once (both sides use the projected form).
+        # One row per feature; repaired, projected and repaired again (projection can make a valid
+        # ring invalid), once; the join runs on lon/lat, the areas on the projected form.
         con.execute(f"""
 CREATE TABLE {name} AS
 SELECT row_number() OVER () AS rn, CAST(f.properties.{field} AS VARCHAR) AS id, g,
-       ST_Transform(g, 'EPSG:4326', '{AREA_CRS}', always_xy := true) AS pg
+       ST_MakeValid(ST_Transform(g, 'EPSG:4326', '{AREA_CRS}', always_xy := true)) AS pg
 FROM (SELECT unnest(features) AS f FROM read_json(?, maximum_object_size=1000000000)),
      LATERAL (SELECT ST_MakeValid(ST_GeomFromGeoJSON(to_json(f.geometry))) AS g)""", [path])
 

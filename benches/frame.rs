@@ -87,4 +87,52 @@ fn main() {
     println!("loaded {verts} vertices (admin + zones) in {load_s:.1} s (study + triangulation, background thread)");
     println!("frame CPU time while panning/zooming, 240 frames: mean {m:.2} ms, p95 {p95:.2} ms, max {max:.2} ms");
     println!("  of which the map widget: mean {mm:.2} ms, p95 {mp95:.2} ms, max {mmax:.2} ms");
+
+    // Hostile input: a big layer (CROSSBOUND_BIG_LAYER, default the 1.2M-hexagon grid that
+    // bench/run.sh writes, 335 MB) added while the world is shown. The UI keeps drawing while it
+    // loads on a worker thread; then Cancel, and the loaded session stays.
+    let big = std::env::var_os("CROSSBOUND_BIG_LAYER")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("target/bench-out/hex_0.25.geojson")).filter(|p| p.exists()));
+    let Some(big) = big else {
+        println!("big-layer phase skipped: no CROSSBOUND_BIG_LAYER and no target/bench-out/hex_0.25.geojson (bench/run.sh writes it)");
+        return;
+    };
+    let mb = std::fs::metadata(&big).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    let zones_before = h.state().state.loaded.as_ref().map(|l| l.study.eco[0].layer.units.len());
+    let spec = LayerSpec::parse(&format!("{},id=hex", big.display())).unwrap();
+    h.state_mut().state.add_layer(&ctx, spec, false);
+    let mut loading = Vec::new();
+    let t = Instant::now();
+    while t.elapsed().as_secs_f64() < 4.0 && h.state().state.job.is_some() {
+        let p = centre + egui::vec2(100.0 * (loading.len() as f32 * 0.1).cos(), 0.0);
+        h.event(egui::Event::PointerMoved(p));
+        let f = Instant::now();
+        h.step();
+        loading.push(f.elapsed().as_secs_f64() * 1e3);
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let stage = h.state().state.job.as_ref().map(|j| j.progress.snapshot().0.to_string()).unwrap_or_default();
+    let (lm, lp95, lmax) = stats(&mut loading);
+    println!(
+        "while a {mb:.0} MB layer loads ({} frames over {:.1} s, at stage \"{stage}\"): frame CPU time mean {lm:.2} ms, p95 {lp95:.2} ms, max {lmax:.2} ms",
+        loading.len(),
+        t.elapsed().as_secs_f64()
+    );
+    if let Some(job) = &h.state().state.job {
+        job.progress.cancel.cancel();
+        let c = Instant::now();
+        while h.state().state.job.is_some() {
+            h.step();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let zones_after = h.state().state.loaded.as_ref().map(|l| l.study.eco[0].layer.units.len());
+        println!(
+            "Cancel: the load stopped {:.0} ms after the click; the session shown before is kept: {}",
+            c.elapsed().as_secs_f64() * 1e3,
+            zones_before == zones_after && h.state().state.project.inputs.eco.len() == 1
+        );
+    } else {
+        println!("the layer loaded before Cancel could be tried");
+    }
 }

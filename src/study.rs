@@ -82,11 +82,20 @@ impl From<crate::overlay::OverlayError> for StudyError {
     }
 }
 
+impl From<LoadError> for StudyError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Cancelled => StudyError::Cancelled(Cancelled),
+            e => StudyError::Load(e),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StudyError {
     /// A layer failed to load.
     #[error(transparent)]
-    Load(#[from] LoadError),
+    Load(LoadError),
     /// The imported parts table could not be used.
     #[error(transparent)]
     Parts(#[from] crate::io::parts::PartsError),

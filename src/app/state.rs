@@ -272,6 +272,7 @@ impl AppState {
                 crate::io::load_layer(&LayerSpec::new(data_dir().join("world/countries.geojson"))).ok().map(Arc::new)
             });
             match Study::build(&inputs, p) {
+                Ok(_) if p.is_cancelled() => Err("cancelled".to_string()),
                 Ok(study) => {
                     p.update("triangulating", 0, 1);
                     let scene = Scene::build(&study, land.as_deref());

@@ -132,7 +132,8 @@ pub fn build_layer<G: GeometrySource>(
     // Geometry: decode, check, reproject, repair. Parallel over features.
     let total = features.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let outs: Vec<FeatureOut> = geometries
+    // Cancel stops the workers at their next feature (a few milliseconds).
+    let outs: Option<Vec<FeatureOut>> = geometries
         .into_par_iter()
         // PROJ objects are not thread-safe: one transformer per worker.
         .map_init(
@@ -140,15 +141,19 @@ pub fn build_layer<G: GeometrySource>(
                 if reproject { ToLonLat::new(&crs_name).ok() } else { None }
             },
             |transform, g| {
+                if progress.is_cancelled() {
+                    return None;
+                }
                 let r = process_geometry(g, transform.as_ref(), &crs_name);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if n.is_multiple_of(256) || n == total {
                     progress.update("load", n, total);
                 }
-                r
+                Some(r)
             },
         )
         .collect();
+    let outs = outs.ok_or(LoadError::Cancelled)?;
 
     let mut warnings: Vec<Warning> =
         decoder_warnings.into_iter().map(|(message, count)| Warning { source: path.clone(), message, count }).collect();

@@ -59,6 +59,9 @@ pub enum LoadError {
         /// What is wrong.
         msg: String,
     },
+    /// The user cancelled while the layer was loading.
+    #[error("cancelled")]
+    Cancelled,
     /// One feature is malformed.
     #[error("{path}: feature {index}{id}: {msg}")]
     Feature {
