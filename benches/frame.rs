@@ -95,7 +95,9 @@ fn main() {
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from("target/bench-out/hex_0.25.geojson")).filter(|p| p.exists()));
     let Some(big) = big else {
-        println!("big-layer phase skipped: no CROSSBOUND_BIG_LAYER and no target/bench-out/hex_0.25.geojson (bench/run.sh writes it)");
+        println!(
+            "big-layer phase skipped: no CROSSBOUND_BIG_LAYER and no target/bench-out/hex_0.25.geojson (bench/run.sh writes it)"
+        );
         return;
     };
     let mb = std::fs::metadata(&big).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);

@@ -1,7 +1,8 @@
-//! A small software map renderer for images in files (the brief's map, PNG exports): filled
-//! polygons with anti-aliased edges (4×4 supersampling per pixel row, even-odd rule) and
-//! outlines, in an equirectangular view scaled by the cosine of the view's central latitude.
-//! It has no GPU dependency, so the CLI can make the same pictures as the desktop app.
+//! Map images for files made without a GPU (the brief's map; the app's PNG export when it has
+//! no GPU): anti-aliased fills (even-odd rule) and outlines drawn by `tiny-skia`, a maintained
+//! software rasteriser, in an equirectangular view scaled by the cosine of the view's central
+//! latitude, with the map's colours (`app::scene`). The app's PNG export on a GPU is drawn by
+//! the screen's own wgpu pipeline instead (`app::gpu::render_offscreen`).
 
 use geo::{MultiPolygon, Rect};
 
@@ -47,138 +48,84 @@ impl View {
     }
 }
 
-/// An RGBA image.
+/// An RGBA image (opaque background, so straight and premultiplied alpha agree).
 pub struct Canvas {
-    /// Width, px.
-    pub w: u32,
-    /// Height, px.
-    pub h: u32,
-    /// Pixels, row-major.
-    pub px: Vec<Rgba>,
+    pixmap: tiny_skia::Pixmap,
 }
 
-fn blend(dst: &mut Rgba, src: Rgba, cov: f32) {
-    let a = (src[3] as f32 / 255.0) * cov.clamp(0.0, 1.0);
-    for i in 0..3 {
-        dst[i] = (dst[i] as f32 * (1.0 - a) + src[i] as f32 * a).round() as u8;
+fn paint(color: Rgba) -> tiny_skia::Paint<'static> {
+    let mut p = tiny_skia::Paint::default();
+    p.set_color_rgba8(color[0], color[1], color[2], color[3]);
+    p.anti_alias = true;
+    p
+}
+
+/// The rings of `mp` as one path in pixels (`None` when empty).
+fn path(mp: &MultiPolygon<f64>, view: &View) -> Option<tiny_skia::Path> {
+    let mut pb = tiny_skia::PathBuilder::new();
+    for p in &mp.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            for (i, c) in r.0.iter().enumerate() {
+                let (x, y) = view.to_px(c.x, c.y);
+                if i == 0 { pb.move_to(x as f32, y as f32) } else { pb.line_to(x as f32, y as f32) }
+            }
+            pb.close();
+        }
     }
-    dst[3] = 255;
+    pb.finish()
 }
-
-const SUB: usize = 4;
 
 impl Canvas {
-    /// A canvas filled with `bg`.
+    /// A `w`×`h` canvas (at least 1×1) filled with `bg`.
     pub fn new(w: u32, h: u32, bg: Rgba) -> Self {
-        let (w, h) = (w.max(1), h.max(1));
-        Canvas { w, h, px: vec![bg; (w * h) as usize] }
+        let mut pixmap = tiny_skia::Pixmap::new(w.max(1), h.max(1))
+            .or_else(|| tiny_skia::Pixmap::new(1, 1))
+            .unwrap_or_else(|| unreachable!("a 1x1 pixmap always fits"));
+        pixmap.fill(tiny_skia::Color::from_rgba8(bg[0], bg[1], bg[2], bg[3]));
+        Canvas { pixmap }
     }
 
-    /// Fills `mp` (all rings, even-odd) with `color`.
+    /// A canvas holding `rgba` (row-major, opaque), `None` if the sizes disagree.
+    pub fn from_rgba(w: u32, h: u32, rgba: Vec<u8>) -> Option<Self> {
+        let size = tiny_skia::IntSize::from_wh(w, h)?;
+        Some(Canvas { pixmap: tiny_skia::Pixmap::from_vec(rgba, size)? })
+    }
+
+    /// Width, px.
+    pub fn width(&self) -> u32 {
+        self.pixmap.width()
+    }
+
+    /// Height, px.
+    pub fn height(&self) -> u32 {
+        self.pixmap.height()
+    }
+
+    /// The pixel at (x, y), straight alpha; `None` outside.
+    pub fn pixel(&self, x: u32, y: u32) -> Option<Rgba> {
+        let c = self.pixmap.pixel(x, y)?.demultiply();
+        Some([c.red(), c.green(), c.blue(), c.alpha()])
+    }
+
+    /// Fills `mp` (all rings, even-odd) with `color`, anti-aliased.
     pub fn fill(&mut self, mp: &MultiPolygon<f64>, view: &View, color: Rgba) {
-        let mut edges: Vec<(f64, f64, f64, f64)> = Vec::new();
-        for p in &mp.0 {
-            for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-                for w in r.0.windows(2) {
-                    let (x0, y0) = view.to_px(w[0].x, w[0].y);
-                    let (x1, y1) = view.to_px(w[1].x, w[1].y);
-                    if y0 != y1 {
-                        edges.push((x0, y0, x1, y1));
-                    }
-                }
-            }
-        }
-        if edges.is_empty() {
-            return;
-        }
-        let ymin = edges.iter().map(|e| e.1.min(e.3)).fold(f64::INFINITY, f64::min).max(0.0) as usize;
-        let ymax =
-            (edges.iter().map(|e| e.1.max(e.3)).fold(f64::NEG_INFINITY, f64::max).ceil() as usize).min(self.h as usize);
-        let w = self.w as usize;
-        let mut cov = vec![0f32; w + 1];
-        let mut xs: Vec<f64> = Vec::new();
-        for row in ymin..ymax {
-            cov.iter_mut().for_each(|c| *c = 0.0);
-            let mut any = false;
-            for s in 0..SUB {
-                let y = row as f64 + (s as f64 + 0.5) / SUB as f64;
-                xs.clear();
-                for &(x0, y0, x1, y1) in &edges {
-                    if (y0 <= y && y < y1) || (y1 <= y && y < y0) {
-                        xs.push(x0 + (y - y0) / (y1 - y0) * (x1 - x0));
-                    }
-                }
-                xs.sort_by(f64::total_cmp);
-                for pair in xs.chunks_exact(2) {
-                    let (a, b) = (pair[0].clamp(0.0, w as f64), pair[1].clamp(0.0, w as f64));
-                    if b <= a {
-                        continue;
-                    }
-                    any = true;
-                    // Horizontal coverage with fractional ends.
-                    let (ia, ib) = (a.floor() as usize, b.floor() as usize);
-                    let wgt = 1.0 / SUB as f32;
-                    if ia == ib {
-                        cov[ia] += (b - a) as f32 * wgt;
-                    } else {
-                        cov[ia] += (1.0 - (a - ia as f64)) as f32 * wgt;
-                        for c in cov.iter_mut().take(ib).skip(ia + 1) {
-                            *c += wgt;
-                        }
-                        cov[ib] += (b - ib as f64) as f32 * wgt;
-                    }
-                }
-            }
-            if any {
-                for (x, c) in cov.iter().take(w).enumerate() {
-                    if *c > 0.0 {
-                        blend(&mut self.px[row * w + x], color, *c);
-                    }
-                }
-            }
+        if let Some(p) = path(mp, view) {
+            self.pixmap.fill_path(
+                &p,
+                &paint(color),
+                tiny_skia::FillRule::EvenOdd,
+                tiny_skia::Transform::identity(),
+                None,
+            );
         }
     }
 
-    /// Draws the rings of `mp` with lines `width` px wide.
+    /// Draws the rings of `mp` with lines `width` px wide, anti-aliased, with round joins.
     pub fn stroke(&mut self, mp: &MultiPolygon<f64>, view: &View, color: Rgba, width: f64) {
-        for p in &mp.0 {
-            for r in std::iter::once(p.exterior()).chain(p.interiors()) {
-                for seg in r.0.windows(2) {
-                    let a = view.to_px(seg[0].x, seg[0].y);
-                    let b = view.to_px(seg[1].x, seg[1].y);
-                    self.line(a, b, color, width);
-                }
-            }
-        }
-    }
-
-    fn line(&mut self, a: (f64, f64), b: (f64, f64), color: Rgba, width: f64) {
-        let (w, h) = (self.w as f64, self.h as f64);
-        if (a.0 < -width && b.0 < -width)
-            || (a.0 > w + width && b.0 > w + width)
-            || (a.1 < -width && b.1 < -width)
-            || (a.1 > h + width && b.1 > h + width)
-        {
-            return;
-        }
-        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-        let steps = (len * 2.0).ceil().max(1.0) as usize;
-        let r = width / 2.0;
-        for i in 0..=steps {
-            let t = i as f64 / steps as f64;
-            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-            let (x0, x1) = ((x - r).floor().max(0.0) as i64, (x + r).ceil().min(w - 1.0) as i64);
-            let (y0, y1) = ((y - r).floor().max(0.0) as i64, (y + r).ceil().min(h - 1.0) as i64);
-            for py in y0..=y1 {
-                for px in x0..=x1 {
-                    let d = ((px as f64 + 0.5 - x).powi(2) + (py as f64 + 0.5 - y).powi(2)).sqrt();
-                    let cov = (r + 0.5 - d).clamp(0.0, 1.0) as f32;
-                    if cov > 0.0 {
-                        let i = py as usize * self.w as usize + px as usize;
-                        blend(&mut self.px[i], color, cov);
-                    }
-                }
-            }
+        if let Some(p) = path(mp, view) {
+            let stroke =
+                tiny_skia::Stroke { width: width as f32, line_join: tiny_skia::LineJoin::Round, ..Default::default() };
+            self.pixmap.stroke_path(&p, &paint(color), &stroke, tiny_skia::Transform::identity(), None);
         }
     }
 
@@ -186,15 +133,15 @@ impl Canvas {
     pub fn to_png(&self) -> Vec<u8> {
         let mut out = Vec::new();
         {
-            let mut enc = png::Encoder::new(&mut out, self.w, self.h);
+            let mut enc = png::Encoder::new(&mut out, self.pixmap.width(), self.pixmap.height());
             enc.set_color(png::ColorType::Rgba);
             enc.set_depth(png::BitDepth::Eight);
-            // Unreachable failures: the writer is a Vec (no I/O error), the canvas is at least
-            // 1x1 (`Canvas::new`) and `px` holds exactly w*h pixels, so the header and the data
-            // are valid; an encoder error would leave an empty PNG rather than abort.
-            let flat: Vec<u8> = self.px.iter().flatten().copied().collect();
+            // Unreachable failures: the writer is a Vec (no I/O error) and the pixmap holds
+            // exactly width*height RGBA pixels (at least 1x1), so the header and the data are
+            // valid; an encoder error would leave an empty PNG rather than abort. The pixels are
+            // premultiplied; the background is opaque, so they are also straight.
             if let Ok(mut wr) = enc.write_header() {
-                let _ = wr.write_image_data(&flat);
+                let _ = wr.write_image_data(self.pixmap.data());
             }
         }
         out
@@ -214,10 +161,19 @@ mod tests {
         c.fill(&mp, &view, [0, 0, 0, 255]);
         let at = |lon: f64, lat: f64| {
             let (x, y) = view.to_px(lon, lat);
-            c.px[y as usize * 100 + x as usize]
+            c.pixel(x as u32, y as u32).unwrap()
         };
         assert_eq!(at(2.0, 2.0), [0, 0, 0, 255]);
         assert_eq!(at(5.0, 5.0), [255, 255, 255, 255]);
+        // Edges are anti-aliased: along a slanted edge, pixels the boundary cuts are grey.
+        let tri = MultiPolygon(vec![wkt!(POLYGON((0. 0.,10. 3.,3. 10.,0. 0.)))]);
+        let mut t = Canvas::new(100, 100, [255, 255, 255, 255]);
+        t.fill(&tri, &view, [0, 0, 0, 255]);
+        let grey = (0..100).flat_map(|y| (0..100).map(move |x| (x, y))).filter(|&(x, y)| {
+            let p = t.pixel(x, y).unwrap();
+            p[0] > 20 && p[0] < 235
+        });
+        assert!(grey.count() > 50);
         let png = c.to_png();
         assert_eq!(&png[1..4], b"PNG");
     }

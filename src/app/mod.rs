@@ -314,8 +314,7 @@ impl CrossboundApp {
         self.state.export_jobs.push(jobs::Job::spawn(label, ctx, move |_| {
             let r = gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear).and_then(|rgba| {
                 let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-                let px = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2], p[3]]).collect();
-                let png = crate::render::Canvas { w, h, px }.to_png();
+                let png = crate::render::Canvas::from_rgba(w, h, rgba).ok_or("the image has the wrong size")?.to_png();
                 crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
             });
             (path, r)

@@ -33,13 +33,38 @@ pub fn available_bytes() -> Option<u64> {
             .map(|kb| kb * 1024)
     };
     let mut avail = field("MemAvailable:")? + field("SwapFree:").unwrap_or(0);
-    // cgroup v2: the limit of this process's group, less what it uses.
-    let limit = std::fs::read_to_string("/sys/fs/cgroup/memory.max").ok().and_then(|s| s.trim().parse::<u64>().ok());
-    let used = std::fs::read_to_string("/sys/fs/cgroup/memory.current").ok().and_then(|s| s.trim().parse::<u64>().ok());
-    if let (Some(limit), Some(used)) = (limit, used) {
+    if let Some((limit, used)) = cgroup_limit() {
         avail = avail.min(limit.saturating_sub(used));
     }
     Some(avail)
+}
+
+/// The memory limit of this process's control group and what the group uses, bytes, when
+/// there is a limit: cgroup v2 (`memory.max`), else v1 (`memory.limit_in_bytes`), in the
+/// group named by `/proc/self/cgroup`, else at the mount's root (a cgroup namespace).
+fn cgroup_limit() -> Option<(u64, u64)> {
+    let num = |p: std::path::PathBuf| std::fs::read_to_string(p).ok()?.trim().parse::<u64>().ok();
+    let groups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    let path_of = |want: &dyn Fn(&str) -> bool| {
+        groups.lines().find_map(|l| {
+            let mut it = l.splitn(3, ':');
+            let (_, ctrl, path) = (it.next()?, it.next()?, it.next()?);
+            want(ctrl).then(|| path.trim_start_matches('/').to_string())
+        })
+    };
+    let v2 = path_of(&|c| c.is_empty()).unwrap_or_default();
+    let v1 = path_of(&|c| c.split(',').any(|x| x == "memory")).unwrap_or_default();
+    let candidates = [
+        ("/sys/fs/cgroup", v2.as_str(), "memory.max", "memory.current"),
+        ("/sys/fs/cgroup", "", "memory.max", "memory.current"),
+        ("/sys/fs/cgroup/memory", v1.as_str(), "memory.limit_in_bytes", "memory.usage_in_bytes"),
+        ("/sys/fs/cgroup/memory", "", "memory.limit_in_bytes", "memory.usage_in_bytes"),
+    ];
+    candidates.iter().find_map(|(root, group, max, cur)| {
+        let dir = std::path::Path::new(root).join(group);
+        let limit = num(dir.join(max))?; // "max" (no limit, v2) does not parse
+        (limit < 1 << 60).then_some((limit, num(dir.join(cur)).unwrap_or(0)))
+    })
 }
 
 /// `Err` when a `size`-byte file of `format` is expected to need more than `available` bytes.
