@@ -88,6 +88,19 @@ fn main() {
     println!("frame CPU time while panning/zooming, 240 frames: mean {m:.2} ms, p95 {p95:.2} ms, max {max:.2} ms");
     println!("  of which the map widget: mean {mm:.2} ms, p95 {mp95:.2} ms, max {mmax:.2} ms");
 
+    // MSAA's cost, offscreen through the map's own pipeline (here on Mesa's lavapipe, a CPU
+    // rasteriser: a proxy for the GPU's fill cost, not a real-GPU time).
+    for samples in [1, 4] {
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let r = h.state_mut().render_map_image_with(&ctx, 1.0, samples);
+            assert!(matches!(r, Some(Ok(_))), "offscreen render");
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("offscreen map render at screen size, {samples}x MSAA: best of 3 {best:.0} ms");
+    }
+
     // Hostile input: a big layer (CROSSBOUND_BIG_LAYER, default the 1.2M-hexagon grid that
     // bench/run.sh writes, 335 MB) added while the world is shown. The UI keeps drawing while it
     // loads on a worker thread; then Cancel, and the loaded session stays.

@@ -12,7 +12,15 @@ pub trait Progress: Sync {
     fn is_cancelled(&self) -> bool {
         false
     }
+    /// A handle on the cancellation flag, for code that cannot be given the progress itself
+    /// (the GeoJSON document scan checks it between features). `None`: not cancellable.
+    fn cancel_token(&self) -> Option<CancelToken> {
+        None
+    }
 }
+
+/// A shared view of a [`CancelFlag`].
+pub type CancelToken = std::sync::Arc<AtomicBool>;
 
 /// A [`Progress`] that ignores everything.
 pub struct NoProgress;
@@ -28,7 +36,7 @@ pub struct Cancelled;
 
 /// A cancellation flag that can be shared with a [`Progress`] implementation.
 #[derive(Debug, Default)]
-pub struct CancelFlag(AtomicBool);
+pub struct CancelFlag(CancelToken);
 
 impl CancelFlag {
     /// Asks the running work to stop.
@@ -38,5 +46,9 @@ impl CancelFlag {
     /// True once [`CancelFlag::cancel`] was called.
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::Relaxed)
+    }
+    /// A handle that sees [`CancelFlag::cancel`].
+    pub fn token(&self) -> CancelToken {
+        self.0.clone()
     }
 }

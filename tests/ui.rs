@@ -474,3 +474,42 @@ fn world_map_renders_right_in_both_projections() {
         crossbound::geometry::area::segment_km(geo::Coord { x: la[0], y: la[1] }, geo::Coord { x: lb[0], y: lb[1] });
     assert!((ee.km_per_point() * 10.0 / km - 1.0).abs() < 1e-2, "{} vs {km}", ee.km_per_point() * 10.0);
 }
+
+#[test]
+fn the_legend_moves_off_a_selection_under_it() {
+    let mut h = harness();
+    let rect = h.state().map.rect.unwrap();
+    let legend = h.state().map.legend_rect.expect("legend drawn");
+    assert!(legend.max.y > rect.center().y, "the legend starts at the bottom");
+    // Pan so that a small zone sits under the legend; pick another clear of both corners.
+    let cam = h.state().map.camera;
+    let screen = |h: &Harness<'static, CrossboundApp>, z: usize| {
+        let cam = h.state().map.camera;
+        let b = h.state().state.loaded.as_ref().unwrap().study.eco[0].layer.units[z].bbox;
+        egui::Rect::from_two_pos(cam.to_screen(rect, b.min().x, b.min().y), cam.to_screen(rect, b.max().x, b.max().y))
+    };
+    let n = h.state().state.loaded.as_ref().unwrap().study.eco[0].layer.units.len();
+    let under = (0..n).min_by(|&a, &b| screen(&h, a).area().total_cmp(&screen(&h, b).area())).unwrap();
+    let offset = screen(&h, under).center() - legend.center();
+    h.state_mut().map.camera.center = cam.to_lonlat(rect, rect.center() + offset);
+    h.run_steps(2);
+    assert!(screen(&h, under).intersects(legend), "the zone is under the legend's place");
+    let top = legend.translate(egui::vec2(0.0, rect.min.y + 10.0 - legend.min.y));
+    let clear = (0..n)
+        .find(|&z| {
+            rect.contains_rect(screen(&h, z)) && !screen(&h, z).intersects(legend) && !screen(&h, z).intersects(top)
+        })
+        .expect("a zone clear of both corners");
+    h.state_mut().state.selection = Selection::Zone(0, under);
+    h.run_steps(2);
+    let moved = h.state().map.legend_rect.unwrap();
+    assert!(moved.min.y < rect.min.y + 20.0, "legend moved to the top: {moved:?}");
+    h.state_mut().state.selection = Selection::Zone(0, clear);
+    h.run_steps(2);
+    let back = h.state().map.legend_rect.unwrap();
+    assert_eq!(
+        (back.min.x, back.max.y),
+        (legend.min.x, legend.max.y),
+        "back at the bottom when the selection is elsewhere"
+    );
+}

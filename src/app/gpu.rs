@@ -364,18 +364,20 @@ impl egui_wgpu::CallbackTrait for MapCallback {
 }
 
 /// Renders `cb` (the screen's draw commands, camera, projection and shaders) offscreen into an
-/// image of `cb.size` pixels on `clear`, with 4× MSAA: the PNG export is drawn by the same
-/// pipeline as the screen, not by a second renderer. Blocks until the GPU is done.
+/// image of `cb.size` pixels on `clear`, with `samples`× MSAA (1 = off; the export uses 4): the
+/// PNG export is drawn by the same pipeline as the screen, not by a second renderer. Blocks
+/// until the GPU is done.
 pub fn render_offscreen(
     device: &wgpu::Device,
     queue: &wgpu::Queue,
     format: wgpu::TextureFormat,
     cb: &MapCallback,
     clear: [u8; 4],
+    samples: u32,
 ) -> Result<Vec<u8>, String> {
-    const SAMPLES: u32 = 4;
+    let samples = samples.max(1);
     let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-    let mut gpu = MapGpu::new(device, format, SAMPLES);
+    let mut gpu = MapGpu::new(device, format, samples);
     cb.prepare_with(&mut gpu, device, queue);
     let size = wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 };
     let texture = |samples: u32, usage: wgpu::TextureUsages| {
@@ -390,9 +392,10 @@ pub fn render_offscreen(
             view_formats: &[],
         })
     };
-    let msaa = texture(SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
     let resolved = texture(1, wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC);
-    let (msaa_view, resolved_view) = (msaa.create_view(&Default::default()), resolved.create_view(&Default::default()));
+    let resolved_view = resolved.create_view(&Default::default());
+    let msaa_view = (samples > 1)
+        .then(|| texture(samples, wgpu::TextureUsages::RENDER_ATTACHMENT).create_view(&Default::default()));
     // The clear colour in the target's encoding (sRGB targets take linear values).
     let channel = |c: u8| {
         let v = c as f64 / 255.0;
@@ -404,9 +407,9 @@ pub fn render_offscreen(
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("crossbound export"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &msaa_view,
+                view: msaa_view.as_ref().unwrap_or(&resolved_view),
                 depth_slice: None,
-                resolve_target: Some(&resolved_view),
+                resolve_target: msaa_view.as_ref().map(|_| &resolved_view),
                 ops: wgpu::Operations {
                     load: wgpu::LoadOp::Clear(wgpu::Color {
                         r: channel(clear[0]),
@@ -414,7 +417,8 @@ pub fn render_offscreen(
                         b: channel(clear[2]),
                         a: clear[3] as f64 / 255.0,
                     }),
-                    store: wgpu::StoreOp::Discard,
+                    // Multisampled: only the resolved image is kept.
+                    store: if samples > 1 { wgpu::StoreOp::Discard } else { wgpu::StoreOp::Store },
                 },
             })],
             ..Default::default()

@@ -39,6 +39,9 @@ impl Progress for JobProgress {
     fn is_cancelled(&self) -> bool {
         self.cancel.is_set()
     }
+    fn cancel_token(&self) -> Option<crate::progress::CancelToken> {
+        Some(self.cancel.token())
+    }
 }
 
 /// A piece of work running on its own thread.

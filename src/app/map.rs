@@ -81,6 +81,8 @@ pub struct MapView {
     picked_mesh: Option<(String, Arc<Mesh>)>,
     /// The legend is folded to its title.
     pub legend_folded: bool,
+    /// Where the legend was drawn in the last frame.
+    pub legend_rect: Option<Rect>,
 }
 
 /// The burden colours of the viewed level's units, and the class breaks, for the map mode.
@@ -150,6 +152,21 @@ impl MapView {
             },
             clear,
         ))
+    }
+
+    /// The selected zone's or unit's box on screen (for Equal Earth, of its corners and edge
+    /// midpoints), if anything is selected.
+    fn selection_screen_rect(&self, state: &AppState, rect: Rect) -> Option<Rect> {
+        let l = state.loaded.as_ref()?;
+        let b = match state.selection {
+            Selection::Zone(e, z) => l.study.eco.get(e)?.layer.units.get(z)?.bbox,
+            Selection::Unit(lv, u) => l.study.hierarchy.levels.get(lv)?.indexed.layer.units.get(u)?.bbox,
+            Selection::None => return None,
+        };
+        let (x0, y0, x1, y1) = (b.min().x, b.min().y, b.max().x, b.max().y);
+        let (xm, ym) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let pts = [(x0, y0), (x0, y1), (x1, y0), (x1, y1), (xm, y0), (xm, y1), (x0, ym), (x1, ym)];
+        Some(Rect::from_points(&pts.map(|(x, y)| self.camera.to_screen(rect, x, y))))
     }
 
     /// Switches the projection, keeping what is in view.
@@ -590,9 +607,16 @@ impl MapView {
             rows.push((c32(member_color(0)), "selected zone: members (by colour)".into(), true));
             rows.push((c32(OBSERVER), "selected zone: observers".into(), true));
         }
-        // The legend folds to its title (click it), so it never has to hide what is under it.
+        // The legend folds to its title (click it), and moves to the top-left corner when the
+        // selection lies under its usual place, so it never hides the selected feature.
         let h = if self.legend_folded { 24.0 } else { rows.len() as f32 * 17.0 + 26.0 };
-        let lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(300.0, h));
+        let mut lr = Rect::from_min_size(rect.left_bottom() + Vec2::new(10.0, -h - 10.0), Vec2::new(300.0, h));
+        if let Some(sel) = self.selection_screen_rect(state, rect)
+            && sel.intersects(lr)
+        {
+            lr = Rect::from_min_size(rect.left_top() + Vec2::new(10.0, 10.0), Vec2::new(300.0, h));
+        }
+        self.legend_rect = Some(lr);
         let title_rect = Rect::from_min_size(lr.min, Vec2::new(lr.width(), 24.0));
         let toggle = ui.interact(title_rect, ui.scope_id().with("legend-fold"), Sense::click());
         if toggle.on_hover_text(if self.legend_folded { "Show the legend" } else { "Fold the legend" }).clicked() {

@@ -294,10 +294,20 @@ impl CrossboundApp {
     /// screen's own pipeline now: (width, height, RGBA pixels). `None` without a GPU or before
     /// the first frame.
     pub fn render_map_image(&mut self, ctx: &egui::Context, factor: f32) -> Option<Result<MapImage, String>> {
+        self.render_map_image_with(ctx, factor, EXPORT_MSAA)
+    }
+
+    /// [`CrossboundApp::render_map_image`] with `samples`× MSAA (for measuring its cost).
+    pub fn render_map_image_with(
+        &mut self,
+        ctx: &egui::Context,
+        factor: f32,
+        samples: u32,
+    ) -> Option<Result<MapImage, String>> {
         let rs = self.render_state.clone()?;
         let (cb, clear) = self.map.export_callback(ctx, &self.state, factor)?;
         let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-        Some(gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear).map(|px| (w, h, px)))
+        Some(gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear, samples).map(|px| (w, h, px)))
     }
 
     /// Writes the map as the screen shows it, `factor` times the map's size, drawn offscreen
@@ -312,11 +322,14 @@ impl CrossboundApp {
         };
         let label = format!("Writing {}", path.display());
         self.state.export_jobs.push(jobs::Job::spawn(label, ctx, move |_| {
-            let r = gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear).and_then(|rgba| {
-                let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-                let png = crate::render::Canvas::from_rgba(w, h, rgba).ok_or("the image has the wrong size")?.to_png();
-                crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
-            });
+            let r = gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear, EXPORT_MSAA).and_then(
+                |rgba| {
+                    let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
+                    let png =
+                        crate::render::Canvas::from_rgba(w, h, rgba).ok_or("the image has the wrong size")?.to_png();
+                    crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
+                },
+            );
             (path, r)
         }));
     }
@@ -455,6 +468,9 @@ impl eframe::App for CrossboundApp {
         eframe::set_value(storage, SESSION_KEY, &s);
     }
 }
+
+/// MSAA samples of exported map images.
+const EXPORT_MSAA: u32 = 4;
 
 /// A map image: width, height (px) and RGBA pixels, row-major.
 pub type MapImage = (u32, u32, Vec<u8>);

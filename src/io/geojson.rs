@@ -22,12 +22,67 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+std::thread_local! {
+    /// The cancellation flag of the layer being decoded on this thread (see [`CancelScope`]).
+    static CANCEL: std::cell::RefCell<Option<crate::progress::CancelToken>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While alive, the document scan on this thread stops at the next 4,096 features once
+/// `token` is set (a 300 MB file takes seconds to scan; Cancel should not wait for it).
+pub struct CancelScope(Option<crate::progress::CancelToken>);
+
+impl CancelScope {
+    /// Watches `token` on this thread until dropped.
+    pub fn new(token: Option<crate::progress::CancelToken>) -> Self {
+        CancelScope(CANCEL.with(|c| std::mem::replace(&mut *c.borrow_mut(), token)))
+    }
+}
+
+impl Drop for CancelScope {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CANCEL.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+fn scan_cancelled() -> bool {
+    CANCEL.with(|c| c.borrow().as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+const CANCELLED: &str = "crossbound: cancelled";
+
+/// The features array, read with a check for Cancel every 4,096 features.
+struct Features<'a>(Vec<RawFeature<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Features<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of features")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+                while let Some(f) = seq.next_element()? {
+                    v.push(f);
+                    if v.len().is_multiple_of(4096) && scan_cancelled() {
+                        return Err(de::Error::custom(CANCELLED));
+                    }
+                }
+                Ok(Features(v))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
 struct RawDoc<'a> {
     #[serde(rename = "type")]
     kind: Option<String>,
     #[serde(borrow, default)]
-    features: Option<Vec<RawFeature<'a>>>,
+    features: Option<Features<'a>>,
     #[serde(borrow, default)]
     geometry: Option<&'a RawValue>,
     #[serde(default)]
@@ -171,7 +226,9 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
         return Err(fmt_err("not a GeoJSON object: the file does not start with '{'".into()));
     }
     let doc: RawDoc = serde_json::from_str(text).map_err(|e| {
-        if e.is_data() {
+        if scan_cancelled() && e.to_string().starts_with(CANCELLED) {
+            LoadError::Cancelled
+        } else if e.is_data() {
             fmt_err(format!("not a GeoJSON object: {e}"))
         } else {
             fmt_err(format!("not valid JSON: {e}"))
@@ -182,7 +239,7 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
     // The features, whatever the top-level shape.
     match doc.kind.as_deref() {
         Some("FeatureCollection") => {
-            let fs = doc.features.ok_or_else(|| fmt_err("FeatureCollection has no \"features\" array".into()))?;
+            let fs = doc.features.ok_or_else(|| fmt_err("FeatureCollection has no \"features\" array".into()))?.0;
             for (index, f) in fs.into_iter().enumerate() {
                 if let Some(k) = &f.kind
                     && k != "Feature"
@@ -252,6 +309,21 @@ mod tests {
     use crate::io::preview;
     use crate::progress::NoProgress;
     use std::path::PathBuf;
+
+    #[test]
+    fn cancel_stops_the_document_scan() {
+        let feature = r#"{"type":"Feature","properties":{"id":1},"geometry":null}"#;
+        let doc = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, vec![feature; 10_000].join(","));
+        let token = crate::progress::CancelToken::default();
+        {
+            let _scope = CancelScope::new(Some(token.clone()));
+            assert_eq!(decode("f.geojson", &doc).unwrap().features.len(), 10_000, "not cancelled: all read");
+            token.store(true, std::sync::atomic::Ordering::Relaxed);
+            assert!(matches!(decode("f.geojson", &doc), Err(LoadError::Cancelled)));
+        }
+        // Outside the scope the flag is not watched.
+        assert_eq!(decode("f.geojson", &doc).unwrap().features.len(), 10_000);
+    }
 
     fn load_str(s: &str) -> Result<Layer, LoadError> {
         parse_layer(&LayerSpec::new(PathBuf::from("test.geojson")), s.as_bytes(), &NoProgress)

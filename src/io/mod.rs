@@ -219,6 +219,7 @@ pub fn load_layer(spec: &LayerSpec) -> Result<Layer, LoadError> {
 /// skips become [`crate::model::Warning`]s in the layer.
 pub fn load_layer_with_progress(spec: &LayerSpec, progress: &dyn Progress) -> Result<Layer, LoadError> {
     progress.update("parse", 0, 1);
+    let _scan = geojson::CancelScope::new(progress.cancel_token());
     with_decoded(spec, |source, d| each_decoded!(d, d => builder::build_layer(spec, source, d, progress)))
 }
 
