@@ -4,7 +4,9 @@
 #  2. a full disk (a 64 KiB tmpfs): a clear error, and no file left behind;
 #  3. Ctrl-C while the report is being written: no output, no temporary file;
 #  4. the layer file overwritten while it loads: an error or a consistent result, no panic;
-#  5. a read-only target (a path under a regular file): a clear error.
+#  5. a read-only target (a path under a regular file): a clear error;
+#  6. memory runs out (the 1 GB file under a 4 GB cgroup limit): a one-line error before
+#     loading, against the OOM killer's SIGKILL with the check skipped.
 # Needs root for the tmpfs mount (step 2 is skipped otherwise).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,3 +56,22 @@ wait "$pid"; echo "exit code $?: $(tail -2 "$OUT/changing.out" | head -1)"
 echo "== 5. a read-only target"
 touch "$OUT/afile"
 "$CB" analyze --out "$OUT/afile/report.json"; echo "exit code $?"
+
+echo "== 6. memory runs out: the 1 GB file under a 4 GB memory limit (a cgroup; needs root)"
+CG=""
+if [ -f "$OUT/hex_1gb.geojson" ]; then
+  for try in "/sys/fs/cgroup/memory/crossbound-hostile memory.limit_in_bytes" "/sys/fs/cgroup/crossbound-hostile memory.max"; do
+    set -- $try
+    if mkdir -p "$1" 2>/dev/null && echo $((4 << 30)) > "$1/$2" 2>/dev/null; then CG=$1; break; fi
+  done
+fi
+if [ -n "$CG" ]; then
+  for skip in 0 1; do
+    sh -c "echo \$\$ > $CG/cgroup.procs; CROSSBOUND_SKIP_MEMORY_CHECK=$skip exec $CB bench --repeat 1 --load $OUT/hex_1gb.geojson,id=hex" > "$OUT/oom.out" 2>&1
+    code=$?
+    echo "CROSSBOUND_SKIP_MEMORY_CHECK=$skip: exit code $code: $(tail -1 "$OUT/oom.out" | cut -c1-240)"
+  done
+  rmdir "$CG" 2>/dev/null || true
+else
+  echo "skipped: no 1 GB file (step 1 writes it), or no writable memory cgroup here"
+fi
