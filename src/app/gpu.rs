@@ -93,8 +93,10 @@ impl MapGpu {
     }
 
     fn new(device: &wgpu::Device, format: wgpu::TextureFormat, samples: u32) -> Self {
-        let fill_src = include_str!("../../shaders/fill.wgsl");
-        let line_src = include_str!("../../shaders/line.wgsl");
+        // WGSL has no includes: the shared view uniform and projection go in front of each.
+        let view = include_str!("../../shaders/view.wgsl");
+        let fill_src = [view, include_str!("../../shaders/fill.wgsl")].concat();
+        let line_src = [view, include_str!("../../shaders/line.wgsl")].concat();
         let fill_mod = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("crossbound fill"),
             source: wgpu::ShaderSource::Wgsl(fill_src.into()),
