@@ -276,13 +276,6 @@ impl Camera {
     }
 }
 
-/// The Equal Earth globe's outline on screen (the ±180° meridians), clockwise.
-pub fn globe_outline(cam: &Camera, rect: Rect) -> Vec<Pos2> {
-    let east = (-90..=90).map(|lat| cam.to_screen(rect, 180.0, lat as f64));
-    let west = (-90..=90).rev().map(|lat| cam.to_screen(rect, -180.0, lat as f64));
-    east.chain(west).collect()
-}
-
 fn k_overlaps(a0: f64, a1: f64, b0: f64, b1: f64) -> bool {
     a0 <= b1 && b0 <= a1
 }

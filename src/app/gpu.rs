@@ -366,7 +366,7 @@ impl egui_wgpu::CallbackTrait for MapCallback {
 }
 
 /// Renders `cb` (the screen's draw commands, camera, projection and shaders) offscreen into an
-/// image of `cb.size` pixels on `clear`, with `samples`× MSAA (1 = off; the export uses 4): the
+/// image of `cb.size` pixels (rounded) on `clear`, with `samples`× MSAA (1 = off; the export uses 4): the
 /// PNG export is drawn by the same pipeline as the screen, not by a second renderer. Blocks
 /// until the GPU is done.
 pub fn render_offscreen(
@@ -376,7 +376,7 @@ pub fn render_offscreen(
     cb: &MapCallback,
     clear: [u8; 4],
     samples: u32,
-) -> Result<Vec<u8>, String> {
+) -> Result<MapImage, String> {
     let samples = samples.max(1);
     let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
     let mut gpu = MapGpu::new(device, format, samples);
@@ -460,5 +460,8 @@ pub fn render_offscreen(
         }
     }
     buffer.unmap();
-    Ok(out)
+    Ok((w, h, out))
 }
+
+/// A map image: width, height (px) and RGBA pixels, row-major.
+pub type MapImage = (u32, u32, Vec<u8>);

@@ -31,8 +31,13 @@ pub const SEA: [u8; 4] = [205, 222, 235, 255];
 pub const OFF_GLOBE: [u8; 4] = [236, 236, 232, 255];
 
 /// The whole globe as one sea-coloured fill in lon/lat (a rectangle, densified along the ±180°
-/// meridians so that it follows the Equal Earth outline).
+/// meridians so that it follows the Equal Earth outline), built once.
 fn globe_mesh() -> Arc<Mesh> {
+    static GLOBE: std::sync::OnceLock<Arc<Mesh>> = std::sync::OnceLock::new();
+    GLOBE.get_or_init(build_globe_mesh).clone()
+}
+
+fn build_globe_mesh() -> Arc<Mesh> {
     use super::tessellate::{FillMesh, FillVertex};
     let mut vertices = Vec::new();
     let mut indices = Vec::new();
@@ -131,27 +136,31 @@ impl MapView {
         factor: f32,
     ) -> Option<(MapCallback, [u8; 4])> {
         let rect = self.rect?;
-        let mut cmds = self.draw_cmds(ctx, state);
-        let equal_earth = self.camera.projection == super::camera::Projection::EqualEarth;
-        let clear = if equal_earth { OFF_GLOBE } else { SEA };
-        if equal_earth {
-            cmds.insert(0, DrawCmd { mesh: globe_mesh(), tint: [1.0; 4], width: 0.0 });
-        }
+        let cmds = self.draw_cmds(ctx, state);
+        Some((self.callback(cmds, rect, factor), self.background()))
+    }
+
+    /// The paint callback drawing `cmds` in `rect` as the camera sees it, `factor` times the
+    /// size (1 for the screen; line widths scale too).
+    fn callback(&self, mut cmds: Vec<DrawCmd>, rect: Rect, factor: f32) -> MapCallback {
         for c in &mut cmds {
             c.width *= factor;
         }
         let f = factor as f64;
-        Some((
-            MapCallback {
-                cmds,
-                center: self.camera.center_map(),
-                scale: [self.camera.kx() * f, self.camera.scale * f],
-                size: [rect.width() * factor, rect.height() * factor],
-                projection: self.camera.projection.shader_id(),
-                shifts: self.camera.wraps(rect, DATA_LON).iter().map(|&s| s as f32).collect(),
-            },
-            clear,
-        ))
+        MapCallback {
+            cmds,
+            center: self.camera.center_map(),
+            scale: [self.camera.kx() * f, self.camera.scale * f],
+            size: [rect.width() * factor, rect.height() * factor],
+            projection: self.camera.projection.shader_id(),
+            shifts: self.camera.wraps(rect, DATA_LON).iter().map(|&s| s as f32).collect(),
+        }
+    }
+
+    /// Behind the map: the sea, or off the globe in Equal Earth (the globe itself is the first
+    /// draw command, see [`MapView::draw_cmds`]).
+    fn background(&self) -> [u8; 4] {
+        if self.camera.projection == super::camera::Projection::EqualEarth { OFF_GLOBE } else { SEA }
     }
 
     /// The selected zone's or unit's box on screen (for Equal Earth, of its corners and edge
@@ -231,18 +240,8 @@ impl MapView {
         if let Some(b) = state.frame_request.take() {
             self.camera.fit(rect, b);
         }
-        if self.camera.projection == super::camera::Projection::EqualEarth {
-            // Outside the globe, neutral; the globe, sea.
-            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(236, 236, 232));
-            let outline = super::camera::globe_outline(&self.camera, rect);
-            ui.painter_at(rect).add(egui::Shape::convex_polygon(
-                outline,
-                Color32::from_rgb(205, 222, 235),
-                Stroke::new(1.0, Color32::from_gray(150)),
-            ));
-        } else {
-            ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(205, 222, 235)); // sea
-        }
+        let bg = self.background();
+        ui.painter().rect_filled(rect, 0.0, Color32::from_rgb(bg[0], bg[1], bg[2]));
 
         // Input.
         if resp.dragged() {
@@ -300,22 +299,10 @@ impl MapView {
         }
 
         let cmds = self.draw_cmds(ui.ctx(), state);
-        let kx = self.camera.kx();
-        let shifts = self.camera.wraps(rect, DATA_LON);
         if self.gpu {
-            ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(
-                rect,
-                MapCallback {
-                    cmds,
-                    center: self.camera.center_map(),
-                    scale: [kx, self.camera.scale],
-                    size: [rect.width(), rect.height()],
-                    projection: self.camera.projection.shader_id(),
-                    shifts: shifts.iter().map(|&s| s as f32).collect(),
-                },
-            ));
+            ui.painter().add(eframe::egui_wgpu::Callback::new_paint_callback(rect, self.callback(cmds, rect, 1.0)));
         } else {
-            self.paint_cpu(ui, rect, &cmds, &shifts);
+            self.paint_cpu(ui, rect, &cmds);
         }
         self.overlays(ui, rect, state);
         if let (Some(hit), Some(p)) = (self.hover, resp.hover_pos()) {
@@ -329,6 +316,9 @@ impl MapView {
         let sc = &l.scene;
         let mut cmds = Vec::new();
         let tint = |a: f32| [1.0, 1.0, 1.0, a];
+        if self.camera.projection == super::camera::Projection::EqualEarth {
+            cmds.push(DrawCmd { mesh: globe_mesh(), tint: tint(1.0), width: 0.0 });
+        }
         if let Some(m) = &sc.land {
             cmds.push(DrawCmd { mesh: m.clone(), tint: tint(1.0), width: 0.0 });
         }
@@ -441,9 +431,15 @@ impl MapView {
         cmds
     }
 
-    fn paint_cpu(&self, ui: &egui::Ui, rect: Rect, cmds: &[DrawCmd], shifts: &[f64]) {
+    fn paint_cpu(&self, ui: &egui::Ui, rect: Rect, cmds: &[DrawCmd]) {
         let painter = ui.painter_at(rect);
         let cam = self.camera;
+        // Without the shaders' cut at the Equal Earth globe's edge, its copies at ±360° would
+        // be drawn beside the globe: draw the world once there.
+        let shifts = match cam.projection {
+            super::camera::Projection::EqualEarth => vec![0.0],
+            super::camera::Projection::Equirectangular => cam.wraps(rect, DATA_LON),
+        };
         for (c, &shift) in cmds.iter().flat_map(|c| shifts.iter().map(move |s| (c, s))) {
             let tint = c.tint;
             let col = |k: [u8; 4]| {

@@ -304,32 +304,37 @@ impl CrossboundApp {
         factor: f32,
         samples: u32,
     ) -> Option<Result<MapImage, String>> {
+        self.map_image_work(ctx, factor, samples).map(|work| work())
+    }
+
+    /// The drawing of a map image, ready to run on any thread: the screen's draw commands and
+    /// camera taken now, the offscreen render done when called. `None` without a GPU or before
+    /// the first frame.
+    fn map_image_work(
+        &mut self,
+        ctx: &egui::Context,
+        factor: f32,
+        samples: u32,
+    ) -> Option<impl FnOnce() -> Result<MapImage, String> + Send + 'static> {
         let rs = self.render_state.clone()?;
         let (cb, clear) = self.map.export_callback(ctx, &self.state, factor)?;
-        let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-        Some(gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear, samples).map(|px| (w, h, px)))
+        Some(move || gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear, samples))
     }
 
     /// Writes the map as the screen shows it, `factor` times the map's size, drawn offscreen
     /// by the screen's own wgpu pipeline, off the UI thread. Without a GPU, the state's
     /// software rendering of the view is written instead.
     pub fn export_map_png(&mut self, ctx: &egui::Context, path: std::path::PathBuf, factor: f32) {
-        let (Some(rs), Some((cb, clear))) =
-            (self.render_state.clone(), self.map.export_callback(ctx, &self.state, factor))
-        else {
+        let Some(work) = self.map_image_work(ctx, factor, EXPORT_MSAA) else {
             self.state.export(Export::MapPng, &path);
             return;
         };
         let label = format!("Writing {}", path.display());
         self.state.export_jobs.push(jobs::Job::spawn(label, ctx, move |_| {
-            let r = gpu::render_offscreen(&rs.device, &rs.queue, rs.target_format, &cb, clear, EXPORT_MSAA).and_then(
-                |rgba| {
-                    let (w, h) = (cb.size[0].round().max(1.0) as u32, cb.size[1].round().max(1.0) as u32);
-                    let png =
-                        crate::render::Canvas::from_rgba(w, h, rgba).ok_or("the image has the wrong size")?.to_png();
-                    crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
-                },
-            );
+            let r = work().and_then(|(w, h, rgba)| {
+                let png = crate::render::Canvas::from_rgba(w, h, rgba).ok_or("the image has the wrong size")?.to_png();
+                crate::io::write_atomic(&path, &png).map_err(|e| e.to_string())
+            });
             (path, r)
         }));
     }
@@ -472,8 +477,7 @@ impl eframe::App for CrossboundApp {
 /// MSAA samples of exported map images.
 const EXPORT_MSAA: u32 = 4;
 
-/// A map image: width, height (px) and RGBA pixels, row-major.
-pub type MapImage = (u32, u32, Vec<u8>);
+pub use gpu::MapImage;
 
 /// Opens the window (blocking until it is closed), on `project` or else the last session, with
 /// `scenario` open in the Scenario panel once loaded.
