@@ -92,7 +92,10 @@ fn run_scenario(files: &[PathBuf], repeat: usize) -> Result<()> {
 
 /// Times loading each file (read, decode, reproject, repair, dissolve): the best of `repeat`.
 fn run_load(files: &[String], repeat: usize) -> Result<()> {
-    println!("{:<48} {:>9} {:>8} {:>10} {:>9}", "file", "load ms", "units", "vertices", "MB/s");
+    println!(
+        "{:<48} {:>9} {:>8} {:>10} {:>9}   {:>7} {:>7} {:>7}",
+        "file", "load ms", "units", "vertices", "MB/s", "read", "decode", "build"
+    );
     for f in files {
         let spec = LayerSpec::parse(f).map_err(anyhow::Error::msg)?;
         let bytes = std::fs::metadata(&spec.path).map(|m| m.len()).unwrap_or(0) as f64;
@@ -101,18 +104,25 @@ fn run_load(files: &[String], repeat: usize) -> Result<()> {
         for _ in 0..repeat.max(1) {
             let t = Instant::now();
             let l = crossbound::io::load_layer(&spec)?;
-            best = best.min(t.elapsed().as_secs_f64() * 1e3);
-            layer = Some(l);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if ms < best {
+                best = ms;
+                layer = Some(l);
+            }
         }
         // repeat.max(1) iterations: at least one layer.
         let Some(l) = layer else { continue };
+        let lt = l.load_times;
         println!(
-            "{:<48} {:>9.0} {:>8} {:>10} {:>9.0}",
+            "{:<48} {:>9.0} {:>8} {:>10} {:>9.0}   {:>7.0} {:>7.0} {:>7.0}",
             spec.path.display(),
             best,
             l.units.len(),
             l.vertex_count(),
-            bytes / 1e6 / (best / 1e3)
+            bytes / 1e6 / (best / 1e3),
+            lt.read_ms,
+            lt.decode_ms,
+            lt.build_ms
         );
     }
     println!("peak MB {:.0}", peak_rss_mb());

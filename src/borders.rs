@@ -131,6 +131,7 @@ mod tests {
             fields: FieldMapping::default(),
             crs: "OGC:CRS84".into(),
             feature_count: 3,
+            load_times: Default::default(),
             units: vec![
                 mk("a", MultiPolygon(vec![wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.,0. 0.)))])),
                 // Shares the edge x=1 from y=0 to y=1, written the other way round.

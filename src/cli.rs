@@ -598,6 +598,12 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
             write_ms,
             peak_memory_mb().map_or("unknown".into(), |m| format!("{m:.0} MB"))
         );
+        for l in &t.load_layers {
+            eprintln!(
+                "  load {} (ms): read {:.0}, decode {:.0}, build {:.0}",
+                l.layer, l.times.read_ms, l.times.decode_ms, l.times.build_ms
+            );
+        }
     }
     for w in &r.warnings {
         eprintln!("warning: {}: {}", w.source, w.message);

@@ -190,6 +190,7 @@ pub(crate) mod tests {
             fields: FieldMapping::default(),
             crs: "OGC:CRS84".into(),
             feature_count: units.len(),
+            load_times: Default::default(),
             units,
             warnings: vec![],
         })

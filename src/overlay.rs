@@ -321,6 +321,7 @@ mod tests {
             fields: FieldMapping::default(),
             crs: "OGC:CRS84".into(),
             feature_count: units.len(),
+            load_times: Default::default(),
             units,
             warnings: vec![],
         })

@@ -126,8 +126,13 @@ pub struct ZoneOverlay {
 /// Wall-clock time of each stage, ms.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
-    /// Reading, parsing, reprojecting, repairing and computing unit areas.
+    /// Reading, parsing, reprojecting, repairing and computing unit areas (all layers, loaded
+    /// side by side).
     pub load_ms: f64,
+    /// The same, per layer and per step (the layers overlap in time, so these do not add up
+    /// to `load_ms`).
+    #[serde(default)]
+    pub load_layers: Vec<LayerLoadTimes>,
     /// R-trees, chunk indexes and the admin hierarchy.
     pub index_ms: f64,
     /// Zone × unit intersections and piece areas (shared borders between units are found in
@@ -144,6 +149,16 @@ pub struct Timings {
     /// Building the report, burden included (0 until run; writing it is timed by the caller).
     #[serde(default)]
     pub report_ms: f64,
+}
+
+/// How long each step of loading one layer took.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LayerLoadTimes {
+    /// The layer's name.
+    pub layer: String,
+    /// Read, decode and build times, ms.
+    #[serde(flatten)]
+    pub times: crate::model::LoadTimes,
 }
 
 /// Everything that needs geometry, computed once.
@@ -318,6 +333,7 @@ impl Prepared {
         for l in loaded {
             let l = l?; // the first failing layer, in the order given
             warnings.extend(l.warnings.iter().cloned());
+            timings.load_layers.push(LayerLoadTimes { layer: l.name.clone(), times: l.load_times });
             layers.push(l);
         }
         timings.load_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -477,6 +493,7 @@ pub(crate) mod tests {
             fields: FieldMapping::default(),
             crs: "OGC:CRS84".into(),
             feature_count: 1,
+            load_times: Default::default(),
             units: vec![zone],
             warnings: vec![],
         });

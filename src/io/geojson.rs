@@ -77,7 +77,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RawDoc<'a> {
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -95,8 +95,8 @@ struct RawDoc<'a> {
 
 #[derive(Deserialize)]
 struct RawFeature<'a> {
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
     #[serde(default)]
     id: Option<Value>,
     #[serde(default)]
@@ -184,15 +184,310 @@ fn declared_crs(doc: &RawDoc) -> Option<String> {
     doc.crs.as_ref()?.get("properties")?.get("name")?.as_str().map(crs::normalize_name)
 }
 
-/// A feature's geometry as a raw JSON slice, parsed by the builder.
-pub struct JsonGeometry<'a>(Option<&'a RawValue>);
+/// A structural scan of a JSON document: the top-level object's members and the elements of its
+/// `"features"` array as text slices, found by counting brackets outside strings. It does not
+/// validate: every slice is parsed by serde_json afterwards, and anything the scan does not
+/// expect gives `None` (the caller then parses the whole document, for the exact error).
+mod split {
+    /// A top-level object with a `"features"` array.
+    pub struct Collection<'a> {
+        /// The other members: (decoded key, value text).
+        pub members: Vec<(String, &'a str)>,
+        /// The text of each element of `"features"`.
+        pub features: Vec<&'a str>,
+    }
+
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end (one past the closing quote) of the string starting at `b[i] == '"'`.
+    fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+        i += 1;
+        loop {
+            // Strings in GeoJSON are mostly short keys: a plain loop beats a memchr call.
+            while *b.get(i)? != b'"' && b[i] != b'\\' {
+                i += 1;
+            }
+            if b[i] == b'\\' {
+                i += 2;
+            } else {
+                return Some(i + 1);
+            }
+        }
+    }
+
+    const QUOTE: u8 = 1;
+    const OPEN: u8 = 2;
+    const CLOSE: u8 = 3;
+    /// The structural class of each byte: 0 for bytes the scan skips.
+    static CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        t[b'"' as usize] = QUOTE;
+        t[b'{' as usize] = OPEN;
+        t[b'[' as usize] = OPEN;
+        t[b'}' as usize] = CLOSE;
+        t[b']' as usize] = CLOSE;
+        t
+    };
+
+    /// The end of the value starting at `b[i]` (not whitespace).
+    fn value_end(b: &[u8], mut i: usize) -> Option<usize> {
+        match *b.get(i)? {
+            b'"' => string_end(b, i),
+            b'{' | b'[' => {
+                // Only quotes and brackets matter: the bytes in between are skipped by a
+                // table lookup (most of a GeoJSON file is digits, commas and dots).
+                let mut depth = 0usize;
+                loop {
+                    let c = loop {
+                        let c = CLASS[*b.get(i)? as usize];
+                        if c != 0 {
+                            break c;
+                        }
+                        i += 1;
+                    };
+                    match c {
+                        QUOTE => {
+                            i = string_end(b, i)?;
+                            continue;
+                        }
+                        OPEN => depth += 1,
+                        _ => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Some(i + 1);
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            _ => {
+                // A number, true, false or null: up to the next delimiter.
+                let start = i;
+                while i < b.len() && !matches!(b[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
+                (i > start).then_some(i)
+            }
+        }
+    }
+
+    /// Splits `text` if it is an object with a `"features"` array, members not repeated.
+    pub fn collection(text: &str) -> Option<Collection<'_>> {
+        let b = text.as_bytes();
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let mut members = Vec::new();
+        let mut features = None;
+        if b.get(i) != Some(&b'}') {
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                let key_end = string_end(b, i)?;
+                let key: String = serde_json::from_str(&text[i..key_end]).ok()?;
+                i = skip_ws(b, key_end);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_ws(b, i + 1);
+                let end = value_end(b, i)?;
+                if key == "features" {
+                    if features.is_some() || b[i] != b'[' {
+                        return None;
+                    }
+                    features = Some(elements(text, i, end)?);
+                } else {
+                    if members.iter().any(|(k, _)| *k == key) {
+                        return None;
+                    }
+                    members.push((key, &text[i..end]));
+                }
+                i = skip_ws(b, end);
+                match b.get(i) {
+                    Some(b',') => i = skip_ws(b, i + 1),
+                    Some(b'}') => break,
+                    _ => return None,
+                }
+            }
+        }
+        // Nothing but whitespace after the object.
+        if skip_ws(b, i + 1) != b.len() {
+            return None;
+        }
+        Some(Collection { members, features: features? })
+    }
+
+    /// The elements of the array `text[start..end]` (`[` … `]`).
+    fn elements(text: &str, start: usize, end: usize) -> Option<Vec<&str>> {
+        let b = &text.as_bytes()[..end];
+        let mut out = Vec::new();
+        let mut i = skip_ws(b, start + 1);
+        if b.get(i) == Some(&b']') {
+            return (i + 1 == end).then_some(out);
+        }
+        loop {
+            if out.len() % 4096 == 0 && super::scan_cancelled() {
+                return None;
+            }
+            let e = value_end(b, i)?;
+            out.push(&text[i..e]);
+            i = skip_ws(b, e);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b']') if i + 1 == end => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn splits_members_and_features() {
+            let t = r#" { "type" : "FeatureCollection", "x\"]": [1, "]}"] ,
+              "features": [ {"a": "}\\"}, {"b": [[1,2]]} ,null ] } "#;
+            let c = collection(t).unwrap();
+            assert_eq!(c.members, [("type".to_string(), r#""FeatureCollection""#), ("x\"]".to_string(), r#"[1, "]}"]"#)]);
+            assert_eq!(c.features, [r#"{"a": "}\\"}"#, r#"{"b": [[1,2]]}"#, "null"]);
+            assert_eq!(collection(r#"{"features":[]}"#).unwrap().features.len(), 0);
+        }
+
+        #[test]
+        fn anything_unexpected_is_left_to_the_full_parse() {
+            for t in [
+                r#"{"features":[{}],"features":[]}"#,
+                r#"{"type":1,"type":2,"features":[]}"#,
+                r#"{"features":[{},]}"#,
+                r#"{"features":[{} {}]}"#,
+                r#"{"features":[{"a":"]}"#,
+                r#"{"features":[]} x"#,
+                r#"{"features":{}}"#,
+                r#"{"features":[[[[["#,
+                r#"[{"features":[]}]"#,
+                r#"{"type":"FeatureCollection""#,
+                r#"{"features":[], }"#,
+            ] {
+                assert!(collection(t).is_none(), "{t}");
+            }
+        }
+    }
+}
+
+/// A feature's geometry: parsed with its feature, or a raw JSON slice parsed by the builder.
+pub enum JsonGeometry<'a> {
+    /// Parsed already (the fast path of a FeatureCollection).
+    Parsed(Geom),
+    /// A raw slice (absent: no geometry member), parsed by the builder.
+    Raw(Option<&'a RawValue>),
+}
 
 impl GeometrySource for JsonGeometry<'_> {
     fn decode(self) -> Result<Geom, String> {
-        match self.0 {
-            None => Ok(Geom::Null),
-            Some(raw) => parse_geometry(raw),
+        match self {
+            JsonGeometry::Parsed(g) => Ok(g),
+            JsonGeometry::Raw(None) => Ok(Geom::Null),
+            JsonGeometry::Raw(Some(raw)) => parse_geometry(raw),
         }
+    }
+}
+
+/// A feature read in one pass, geometry included: what almost every feature is. A feature
+/// this cannot read (a geometry with a wrong member, coordinates before the type) is read
+/// again as a [`RawFeature`], whose geometry the builder parses for the exact error.
+#[derive(Deserialize)]
+struct FastFeature<'a> {
+    #[serde(rename = "type", default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    properties: Option<Value>,
+    #[serde(default)]
+    geometry: Option<FastGeometry>,
+}
+
+/// A geometry parsed straight from the feature's text (no intermediate slice); any surprise
+/// is an error, and the feature is read again the slow way.
+struct FastGeometry(Geom);
+
+impl<'de> Deserialize<'de> for FastGeometry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FastGeometry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a GeoJSON geometry")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<FastGeometry, A::Error> {
+                let mut kind: Option<Cow<'de, str>> = None;
+                let mut polygons: Option<Vec<Rings>> = None;
+                let mut members: Option<Vec<Option<FastGeometry>>> = None;
+                let conv = |r: Vec<Vec<Pos>>| -> Rings {
+                    r.into_iter().map(|ring| ring.into_iter().map(|p| p.0).collect()).collect()
+                };
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "type" if kind.is_none() => kind = Some(map.next_value()?),
+                        "coordinates" if polygons.is_none() => match kind.as_deref() {
+                            Some("Polygon") => polygons = Some(vec![conv(map.next_value()?)]),
+                            Some("MultiPolygon") => {
+                                let r: Vec<Vec<Vec<Pos>>> = map.next_value()?;
+                                polygons = Some(r.into_iter().map(conv).collect());
+                            }
+                            Some("Point" | "MultiPoint" | "LineString" | "MultiLineString") => {
+                                map.next_value::<de::IgnoredAny>()?;
+                            }
+                            _ => return Err(de::Error::custom("coordinates before the type")),
+                        },
+                        "geometries" if members.is_none() => {
+                            members = Some(map.next_value::<Option<Vec<Option<FastGeometry>>>>()?.unwrap_or_default())
+                        }
+                        "type" | "coordinates" | "geometries" => return Err(de::Error::custom("repeated member")),
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::custom("no type"))?;
+                let geom = match kind.as_ref() {
+                    "Polygon" | "MultiPolygon" => {
+                        Geom::Polygons(polygons.ok_or_else(|| de::Error::custom("no coordinates"))?)
+                    }
+                    "GeometryCollection" => {
+                        // As `parse_geometry` does: the polygons of the members.
+                        let mut polys = Vec::new();
+                        let mut other = None;
+                        for m in members.unwrap_or_default() {
+                            match m.map_or(Geom::Null, |g| g.0) {
+                                Geom::Polygons(p) => polys.extend(p),
+                                Geom::Other(k) => other = Some(k),
+                                Geom::Null | Geom::Empty => {}
+                            }
+                        }
+                        match (polys.is_empty(), other) {
+                            (true, Some(k)) => Geom::Other(format!("GeometryCollection of {k}")),
+                            (true, None) => Geom::Null,
+                            _ => Geom::Polygons(polys),
+                        }
+                    }
+                    "Point" | "MultiPoint" | "LineString" | "MultiLineString" => Geom::Other(kind.into_owned()),
+                    _ => return Err(de::Error::custom("unknown type")),
+                };
+                Ok(FastGeometry(geom))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -225,6 +520,25 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
     if !text.trim_start().starts_with('{') {
         return Err(fmt_err("not a GeoJSON object: the file does not start with '{'".into()));
     }
+    // The common case, a FeatureCollection, is split into features by a structural scan and
+    // its features parsed in parallel; anything unusual (or wrong) is read by the whole-document
+    // parse below, which gives the exact error.
+    match split::collection(text) {
+        Some(c) => {
+            if let Some(d) = decode_split(path, c)? {
+                return Ok(d);
+            }
+        }
+        None if scan_cancelled() => return Err(LoadError::Cancelled),
+        None => {}
+    }
+    decode_document(path, text)
+}
+
+/// [`decode`] without the fast path: the whole document parsed by serde_json at once, which
+/// gives the exact error of anything wrong.
+fn decode_document<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>, LoadError> {
+    let fmt_err = |msg: String| LoadError::Format { path: path.to_string(), msg };
     let doc: RawDoc = serde_json::from_str(text).map_err(|e| {
         if scan_cancelled() && e.to_string().starts_with(CANCELLED) {
             LoadError::Cancelled
@@ -268,7 +582,7 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
                         });
                     }
                 };
-                out.push(f.id, properties, JsonGeometry(f.geometry));
+                out.push(f.id, properties, JsonGeometry::Raw(f.geometry));
             }
         }
         Some("Feature") => {
@@ -276,12 +590,12 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
                 Some(Value::Object(m)) => m,
                 _ => Map::new(),
             };
-            out.push(doc.id, properties, JsonGeometry(doc.geometry));
+            out.push(doc.id, properties, JsonGeometry::Raw(doc.geometry));
         }
         Some("Polygon" | "MultiPolygon" | "GeometryCollection") => {
             // A bare geometry: re-read the whole document as one geometry.
             let raw: &RawValue = serde_json::from_str(text).map_err(|e| fmt_err(format!("not valid JSON: {e}")))?;
-            out.push(None, Map::new(), JsonGeometry(Some(raw)));
+            out.push(None, Map::new(), JsonGeometry::Raw(Some(raw)));
         }
         Some(other) => {
             return Err(fmt_err(format!("GeoJSON type \"{other}\" holds no polygons")));
@@ -292,6 +606,84 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
         return Err(fmt_err("the collection has no features".into()));
     }
     Ok(out)
+}
+
+/// Builds the decoded layer from a split FeatureCollection, parsing features in parallel.
+/// `Ok(None)`: something is not as the fast path expects; the caller parses the whole
+/// document instead (for the same result, or the exact error).
+fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decoded<JsonGeometry<'a>>>, LoadError> {
+    use rayon::prelude::*;
+    let token = CANCEL.with(|t| t.borrow().clone());
+    let cancelled = || token.as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed));
+    // The members other than "features", parsed as the whole-document parse would.
+    let mut crs = None;
+    for (key, value) in &c.members {
+        match key.as_str() {
+            "type" => {
+                if serde_json::from_str::<&str>(value).ok() != Some("FeatureCollection") {
+                    return Ok(None);
+                }
+            }
+            "crs" => match serde_json::from_str::<Value>(value) {
+                Ok(v) => crs = Some(v),
+                Err(_) => return Ok(None),
+            },
+            _ => {
+                if serde_json::from_str::<de::IgnoredAny>(value).is_err() {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    if !c.members.iter().any(|(k, _)| k == "type") {
+        return Ok(None);
+    }
+    type Parsed<'a> = Option<Result<(Option<Value>, Map<String, Value>, JsonGeometry<'a>), LoadError>>;
+    let parsed: Vec<Parsed<'a>> = c
+        .features
+        .par_iter()
+        .enumerate()
+        .map(|(index, text)| {
+            if index.is_multiple_of(4096) && cancelled() {
+                return Some(Err(LoadError::Cancelled));
+            }
+            let (kind, id, properties, geometry) = match serde_json::from_str::<FastFeature<'a>>(text) {
+                Ok(f) => (f.kind, f.id, f.properties, JsonGeometry::Parsed(f.geometry.map_or(Geom::Null, |g| g.0))),
+                Err(_) => {
+                    let f: RawFeature<'a> = serde_json::from_str(text).ok()?;
+                    (f.kind, f.id, f.properties, JsonGeometry::Raw(f.geometry))
+                }
+            };
+            if kind.as_deref().is_some_and(|k| k != "Feature") {
+                return None;
+            }
+            Some(match properties {
+                None | Some(Value::Null) => Ok((id, Map::new(), geometry)),
+                Some(Value::Object(m)) => Ok((id, m, geometry)),
+                Some(_) => Err(LoadError::Feature {
+                    path: path.to_string(),
+                    index,
+                    id: id.as_ref().and_then(value_to_key).map(|i| format!(" (id \"{i}\")")).unwrap_or_default(),
+                    msg: "\"properties\" must be an object or null".into(),
+                }),
+            })
+        })
+        .collect();
+    let mut out = Decoded::new();
+    out.features.reserve(parsed.len());
+    out.geometries.reserve(parsed.len());
+    for p in parsed {
+        match p {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(e),
+            Some(Ok((id, properties, geometry))) => out.push(id, properties, geometry),
+        }
+    }
+    if out.features.is_empty() {
+        return Err(LoadError::Format { path: path.to_string(), msg: "the collection has no features".into() });
+    }
+    out.declared_crs = declared_crs(&RawDoc { crs, ..RawDoc::default() });
+    Ok(Some(out))
 }
 
 /// Loads a GeoJSON layer from bytes already in memory (`spec.path` names it in messages).
@@ -309,6 +701,46 @@ mod tests {
     use crate::io::preview;
     use crate::progress::NoProgress;
     use std::path::PathBuf;
+
+    /// The fast path (structural split, features parsed in parallel with their geometry) gives
+    /// what the whole-document parse gives: the same layer, or the same error.
+    #[test]
+    fn fast_path_matches_the_whole_document_parse() {
+        let p = r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#;
+        let docs = [
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"a","n":{{"x":[1,"]"]}}}},"geometry":{p}}}]}}"#),
+            // Member order, escapes, unknown members, a crs, a foreign member in the geometry.
+            format!(r#"{{"crs":{{"type":"name","properties":{{"name":"EPSG:4326"}}}},"bbox":[0,0,1,1],"features":[{{"geometry":{{"bbox":[0],"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}},"properties":{{"id":"\u0041\"b"}},"type":"Feature"}}],"type":"FeatureCollection"}}"#),
+            // Coordinates before the type, a collection, a point, null and absent geometries.
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","properties":{"id":1},"geometry":{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}},
+              {"type":"Feature","properties":{"id":2},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,5]]]}]}},
+              {"type":"Feature","properties":{"id":3},"geometry":{"type":"Point","coordinates":[1,2,3]}},
+              {"type":"Feature","properties":{"id":4},"geometry":null},
+              {"type":"Feature","properties":{"id":5}}]}"#.to_string(),
+            // Errors: a bad geometry, a wrong feature type, bad properties, bad JSON, no type.
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Polygon","coordinates":[[["a",0]]]}}}}]}}"#),
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Polygon"}}}}]}}"#),
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Circle","coordinates":[]}}}}]}}"#),
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{p}}},{{"type":"Thing","properties":{{}},"geometry":{p}}}]}}"#),
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":[],"geometry":{p}}}]}}"#),
+            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"a":01}},"geometry":{p}}}]}}"#),
+            format!(r#"{{"features":[{{"type":"Feature","properties":{{}},"geometry":{p}}}]}}"#),
+            r#"{"type":"FeatureCollection","features":[]}"#.to_string(),
+        ];
+        let show = |d: Result<Decoded<JsonGeometry>, LoadError>| -> String {
+            match d.and_then(|d| build_layer(&LayerSpec::new("t.geojson"), "t.geojson", d, &NoProgress)) {
+                Ok(l) => format!("{:?} {:?} {:?}", l.units, l.warnings, l.crs),
+                Err(e) => format!("error: {e}"),
+            }
+        };
+        for doc in &docs {
+            assert_eq!(show(decode("t.geojson", doc)), show(decode_document("t.geojson", doc)), "{doc}");
+        }
+        // The fast path was taken where it could be.
+        assert!(split::collection(&docs[1]).is_some());
+        assert!(decode_split("t.geojson", split::collection(&docs[2]).unwrap()).unwrap().is_some());
+    }
 
     #[test]
     fn cancel_stops_the_document_scan() {

@@ -19,11 +19,12 @@ pub mod wkb;
 
 pub use atomic::write_atomic;
 
-use crate::model::{FieldMapping, Layer, LayerSpec};
+use crate::model::{FieldMapping, Layer, LayerSpec, LoadTimes};
 use crate::progress::{NoProgress, Progress};
 use decode::{Decoded, Feature, GeometrySource};
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::time::Instant;
 
 /// Runs `$e` with `$d` bound to the decoded layer, whatever its geometry source type.
 macro_rules! each_decoded {
@@ -220,7 +221,13 @@ pub fn load_layer(spec: &LayerSpec) -> Result<Layer, LoadError> {
 pub fn load_layer_with_progress(spec: &LayerSpec, progress: &dyn Progress) -> Result<Layer, LoadError> {
     progress.update("parse", 0, 1);
     let _scan = geojson::CancelScope::new(progress.cancel_token());
-    with_decoded(spec, |source, d| each_decoded!(d, d => builder::build_layer(spec, source, d, progress)))
+    with_decoded(spec, |source, d, mut times| {
+        let t = Instant::now();
+        let mut layer = each_decoded!(d, d => builder::build_layer(spec, source, d, progress))?;
+        times.build_ms = ms_since(t);
+        layer.load_times = times;
+        Ok(layer)
+    })
 }
 
 /// A decoded layer of any format (each format's geometry source type).
@@ -246,11 +253,15 @@ impl AnyDecoded<'_> {
     }
 }
 
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
 /// Reads and decodes `spec`'s file and hands the result (and the source label for messages:
-/// the file, and the layer when the file has several) to `f`.
+/// the file, and the layer when the file has several; the read and decode times) to `f`.
 fn with_decoded<R>(
     spec: &LayerSpec,
-    f: impl FnOnce(&str, AnyDecoded<'_>) -> Result<R, LoadError>,
+    f: impl FnOnce(&str, AnyDecoded<'_>, LoadTimes) -> Result<R, LoadError>,
 ) -> Result<R, LoadError> {
     let path = spec.path.display().to_string();
     let format = Format::detect(&spec.path)?;
@@ -266,31 +277,49 @@ fn with_decoded<R>(
         }
     }
     memory::check_file(&path, format, &spec.path)?;
+    let mut times = LoadTimes::default();
+    let t = Instant::now();
     let read = || std::fs::read(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source });
     match format {
         Format::GeoJson => {
             let bytes = read()?;
+            times.read_ms = ms_since(t);
+            let t = Instant::now();
             let (text, warning) = geojson::text_of(&bytes).map_err(|msg| LoadError::format(&path, msg))?;
             let mut d = geojson::decode(&path, &text)?;
             d.warnings.extend(warning.map(|w| (w, 1)));
-            f(&path, AnyDecoded::Json(d))
+            times.decode_ms = ms_since(t);
+            f(&path, AnyDecoded::Json(d), times)
         }
         Format::Shapefile => {
             let files = shapefile::ShapefileFiles::read(&spec.path)?;
+            times.read_ms = ms_since(t);
+            let t = Instant::now();
             let d = shapefile::decode(&path, &files)?;
-            f(&path, AnyDecoded::Shp(d))
+            times.decode_ms = ms_since(t);
+            f(&path, AnyDecoded::Shp(d), times)
         }
         Format::GeoPackage => {
+            // Reading and decoding are one step: rows come from SQLite decoded.
             let (layer, d) = gpkg::decode(&spec.path, spec.layer.as_deref())?;
-            f(&format!("{path} (layer \"{layer}\")"), AnyDecoded::Gpkg(d))
+            times.decode_ms = ms_since(t);
+            f(&format!("{path} (layer \"{layer}\")"), AnyDecoded::Gpkg(d), times)
         }
         Format::FlatGeobuf => {
             let bytes = read()?;
-            f(&path, AnyDecoded::Geom(flatgeobuf::decode(&path, &bytes)?))
+            times.read_ms = ms_since(t);
+            let t = Instant::now();
+            let d = flatgeobuf::decode(&path, &bytes)?;
+            times.decode_ms = ms_since(t);
+            f(&path, AnyDecoded::Geom(d), times)
         }
         Format::GeoParquet => {
             let bytes = read()?;
-            f(&path, AnyDecoded::Wkb(geoparquet::decode(&path, bytes)?))
+            times.read_ms = ms_since(t);
+            let t = Instant::now();
+            let d = geoparquet::decode(&path, bytes)?;
+            times.decode_ms = ms_since(t);
+            f(&path, AnyDecoded::Wkb(d), times)
         }
     }
 }
@@ -336,7 +365,7 @@ pub fn preview(path: &Path, layer: Option<&str>, rows: usize) -> Result<Preview,
     }
     let mut spec = LayerSpec::new(path);
     spec.layer = layer.map(str::to_string).or_else(|| (format == Format::GeoPackage).then(|| layers[0].clone()));
-    with_decoded(&spec, |source, d| {
+    with_decoded(&spec, |source, d, _| {
         let features = d.features();
         let mut keys: Vec<String> = Vec::new();
         for f in features.iter().take(rows.max(1) * 10) {

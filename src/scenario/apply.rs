@@ -501,6 +501,7 @@ fn build(w: &World, scenario: &Scenario) -> Study {
             fields: b.fields.clone(),
             crs: b.crs.clone(),
             feature_count: units.len(),
+            load_times: Default::default(),
             units,
             warnings: b.warnings.clone(),
         };
