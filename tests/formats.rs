@@ -403,3 +403,25 @@ fn load_errors_are_typed() {
     let e = load_layer(&LayerSpec::new(data().join("nope.geojson"))).unwrap_err();
     assert!(matches!(e, LoadError::Io { .. }));
 }
+
+/// The report file is serde_json's pretty text of the report, byte for byte, though its zones
+/// and jurisdictions are serialised in parallel batches around a shell.
+#[test]
+fn report_json_is_the_pretty_text_of_the_report() {
+    let s = us_geojson();
+    let params = Params::default();
+    let gov = GovParams::default();
+    let a = s.analyse(&params);
+    let bodies = propose(s, &a, &params, &gov);
+    let mut report = build_report(s, &a, &bodies, &params, &gov);
+    assert!(report.zones.len() > 1 && report.jurisdictions.len() > 1 && !report.bodies.is_empty());
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("r.json");
+    for _ in 0..2 {
+        crossbound::export::write_report_json(&path, &report).unwrap();
+        let expected = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        assert!(std::fs::read_to_string(&path).unwrap() == expected, "the report text differs");
+        // Empty arrays too.
+        report.jurisdictions.clear();
+    }
+}

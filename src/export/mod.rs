@@ -14,17 +14,101 @@ use geo::MultiPolygon;
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// Writes the report as pretty JSON.
+/// Writes the report as pretty JSON: the text serde_json's pretty printer writes, but with the
+/// zones and jurisdictions (with a million zones, nearly all of it) serialised in parallel, a
+/// batch at a time, while the rest is serialised once as a shell around them.
 pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
+    use crate::report::{JurisdictionReport, ZoneReport};
+    use std::io::Write;
+    /// The report with its two long arrays left as markers (a string no report holds: the
+    /// markers' NUL characters are escaped in JSON text, so they cannot be confused with data).
+    #[derive(serde::Serialize)]
+    struct Shell<'a> {
+        schema: &'a str,
+        params: &'a crate::report::ReportParams,
+        levels: &'a [crate::report::LevelInfo],
+        eco_layers: &'a [crate::report::EcoInfo],
+        zones: &'static str,
+        bodies: &'a [BodyReport],
+        jurisdictions: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        scenario: &'a Option<crate::scenario::Scenario>,
+        warnings: &'a [crate::model::Warning],
+        timings_ms: &'a crate::study::Timings,
+    }
+    let Report { schema, params, levels, eco_layers, zones, bodies, jurisdictions, scenario, warnings, timings_ms } =
+        report;
+    let shell = Shell {
+        schema,
+        params,
+        levels,
+        eco_layers,
+        zones: "\0zones\0",
+        bodies,
+        jurisdictions: "\0jurisdictions\0",
+        scenario,
+        warnings,
+        timings_ms,
+    };
+    let text = serde_json::to_string_pretty(&shell).map_err(std::io::Error::other)?;
+    let broken = || std::io::Error::other("report shell without its markers");
+    let (head, rest) = text.split_once(r#""\u0000zones\u0000""#).ok_or_else(broken)?;
+    let (middle, tail) = rest.split_once(r#""\u0000jurisdictions\u0000""#).ok_or_else(broken)?;
     write_atomic_with(path, |w| {
         // A typed buffer in front of the `dyn Write`: serde's many small writes are then
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
-        use std::io::Write;
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
-        serde_json::to_writer_pretty(&mut b, report).map_err(std::io::Error::other)?;
+        b.write_all(head.as_bytes())?;
+        write_member_array::<ZoneReport>(&mut b, zones, 1 << 16)?;
+        b.write_all(middle.as_bytes())?;
+        write_member_array::<JurisdictionReport>(&mut b, jurisdictions, 1 << 16)?;
+        b.write_all(tail.as_bytes())?;
         b.write_all(b"\n")?;
         b.flush()
     })
+}
+
+/// Writes `items` as serde_json's pretty printer writes an array that is a member of the
+/// top-level object (elements indented by four spaces), serialising `batch` items at a time in
+/// parallel.
+fn write_member_array<T: serde::Serialize + Sync>(
+    w: &mut impl std::io::Write,
+    items: &[T],
+    batch: usize,
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    if items.is_empty() {
+        return w.write_all(b"[]");
+    }
+    w.write_all(b"[")?;
+    // Bounded memory: one batch of text at a time (a few tens of MB).
+    for (batch_index, items) in items.chunks(batch).enumerate() {
+        let texts: Vec<Vec<u8>> = items
+            .par_chunks(batch.div_ceil(128).max(1))
+            .map(|chunk| -> std::io::Result<Vec<u8>> {
+                let mut out = Vec::new();
+                let mut one = Vec::new();
+                for item in chunk {
+                    one.clear();
+                    serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::other)?;
+                    out.extend_from_slice(b",\n    ");
+                    // Strings in JSON text hold no raw newline: every one is a line break.
+                    for (i, line) in one.split(|&c| c == b'\n').enumerate() {
+                        if i > 0 {
+                            out.extend_from_slice(b"\n    ");
+                        }
+                        out.extend_from_slice(line);
+                    }
+                }
+                Ok(out)
+            })
+            .collect::<std::io::Result<_>>()?;
+        for (i, t) in texts.iter().enumerate() {
+            // The first element has no comma before it.
+            w.write_all(if batch_index == 0 && i == 0 { &t[1..] } else { t })?;
+        }
+    }
+    w.write_all(b"\n  ]")
 }
 
 /// CSV header of [`write_parts_csv`].
@@ -223,4 +307,23 @@ pub fn write_bodies_geojson(
         .map(|(props, g)| json!({"type": "Feature", "properties": props, "geometry": geometry_json(&g)}))
         .collect();
     write_collection(path, features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_arrays_are_written_as_the_pretty_printer_writes_them() {
+        let items: Vec<Value> = (0..1000).map(|i| json!({"i": i, "v": [i, {"s": "a\nb"}], "e": []})).collect();
+        for n in [0, 1, 2, 999, 1000] {
+            for batch in [1, 7, 64, 1 << 16] {
+                let mut text = b"{\n  \"a\": ".to_vec();
+                write_member_array(&mut text, &items[..n], batch).unwrap();
+                text.extend_from_slice(b"\n}");
+                let expected = serde_json::to_string_pretty(&json!({"a": items[..n]})).unwrap();
+                assert_eq!(String::from_utf8(text).unwrap(), expected, "{n} items, batches of {batch}");
+            }
+        }
+    }
 }

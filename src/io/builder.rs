@@ -311,15 +311,13 @@ pub fn build_layer<G: GeometrySource>(
             (key, g, properties)
         })
         .collect();
-    let merged_ids: Vec<String> = grouped.iter().filter(|(_, g, _)| !g.more.is_empty()).map(|(k, _, _)| k.clone()).collect();
+    let merged_ids: Vec<String> =
+        grouped.iter().filter(|(_, g, _)| !g.more.is_empty()).map(|(k, _, _)| k.clone()).collect();
     let units: Vec<Unit> = grouped
         .into_par_iter()
         .filter_map(|(key, g, properties)| {
-            let geometry = if g.more.is_empty() {
-                g.first
-            } else {
-                g.more.into_iter().fold(g.first, |acc, mp| acc.union(&mp))
-            };
+            let geometry =
+                if g.more.is_empty() { g.first } else { g.more.into_iter().fold(g.first, |acc, mp| acc.union(&mp)) };
             let name = fields.name.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
             let parent_key = fields.parent.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
             let population = fields.population.as_ref().and_then(|k| properties.get(k)).and_then(value_to_f64);

@@ -358,7 +358,10 @@ mod split {
             let t = r#" { "type" : "FeatureCollection", "x\"]": [1, "]}"] ,
               "features": [ {"a": "}\\"}, {"b": [[1,2]]} ,null ] } "#;
             let c = collection(t).unwrap();
-            assert_eq!(c.members, [("type".to_string(), r#""FeatureCollection""#), ("x\"]".to_string(), r#"[1, "]}"]"#)]);
+            assert_eq!(
+                c.members,
+                [("type".to_string(), r#""FeatureCollection""#), ("x\"]".to_string(), r#"[1, "]}"]"#)]
+            );
             assert_eq!(c.features, [r#"{"a": "}\\"}"#, r#"{"b": [[1,2]]}"#, "null"]);
             assert_eq!(collection(r#"{"features":[]}"#).unwrap().features.len(), 0);
         }
@@ -710,7 +713,7 @@ mod tests {
         let docs = [
             format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"a","n":{{"x":[1,"]"]}}}},"geometry":{p}}}]}}"#),
             // Member order, escapes, unknown members, a crs, a foreign member in the geometry.
-            format!(r#"{{"crs":{{"type":"name","properties":{{"name":"EPSG:4326"}}}},"bbox":[0,0,1,1],"features":[{{"geometry":{{"bbox":[0],"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]}},"properties":{{"id":"\u0041\"b"}},"type":"Feature"}}],"type":"FeatureCollection"}}"#),
+            r#"{"crs":{"type":"name","properties":{"name":"EPSG:4326"}},"bbox":[0,0,1,1],"features":[{"geometry":{"bbox":[0],"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]],[[[2,2],[3,2],[3,3],[2,2]]]]},"properties":{"id":"\u0041\"b"},"type":"Feature"}],"type":"FeatureCollection"}"#.to_string(),
             // Coordinates before the type, a collection, a point, null and absent geometries.
             r#"{"type":"FeatureCollection","features":[
               {"type":"Feature","properties":{"id":1},"geometry":{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}},
@@ -719,9 +722,9 @@ mod tests {
               {"type":"Feature","properties":{"id":4},"geometry":null},
               {"type":"Feature","properties":{"id":5}}]}"#.to_string(),
             // Errors: a bad geometry, a wrong feature type, bad properties, bad JSON, no type.
-            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Polygon","coordinates":[[["a",0]]]}}}}]}}"#),
-            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Polygon"}}}}]}}"#),
-            format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"id":"q"}},"geometry":{{"type":"Circle","coordinates":[]}}}}]}}"#),
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"q"},"geometry":{"type":"Polygon","coordinates":[[["a",0]]]}}]}"#.to_string(),
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"q"},"geometry":{"type":"Polygon"}}]}"#.to_string(),
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"q"},"geometry":{"type":"Circle","coordinates":[]}}]}"#.to_string(),
             format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{}},"geometry":{p}}},{{"type":"Thing","properties":{{}},"geometry":{p}}}]}}"#),
             format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":[],"geometry":{p}}}]}}"#),
             format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"a":01}},"geometry":{p}}}]}}"#),
