@@ -46,21 +46,21 @@ pub type UnitRef = (usize, usize);
 
 fn detect_parent_field(child: &IndexedLayer, parent: &IndexedLayer) -> Option<String> {
     let ids: HashSet<&str> = parent.layer.units.iter().map(|u| u.id.as_str()).collect();
-    let mut keys: Vec<&String> = child.layer.units.first()?.properties.keys().collect();
+    let mut keys: Vec<&str> = child.layer.units.first()?.properties.keys().collect();
     keys.sort();
     let n = child.layer.units.len();
     keys.into_iter()
-        .filter(|k| Some(k.as_str()) != child.layer.fields.id.as_deref())
+        .filter(|k| Some(*k) != child.layer.fields.id.as_deref())
         .find(|k| {
             let hits = child
                 .layer
                 .units
                 .iter()
-                .filter(|u| u.properties.get(k.as_str()).map(value_key).is_some_and(|v| ids.contains(v.as_str())))
+                .filter(|u| u.properties.get(k).map(value_key).is_some_and(|v| ids.contains(v.as_str())))
                 .count();
             hits * 100 >= n * 95
         })
-        .cloned()
+        .map(str::to_string)
 }
 
 fn value_key(v: &serde_json::Value) -> String {

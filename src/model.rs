@@ -25,7 +25,7 @@ pub struct Unit {
     /// Value of the mapped population (or any extensive) field, if any; a count, not a density.
     pub population: Option<f64>,
     /// The properties of the unit's first feature, as read.
-    pub properties: serde_json::Map<String, serde_json::Value>,
+    pub properties: Properties,
 }
 
 impl Unit {
@@ -127,6 +127,95 @@ pub struct Warning {
     pub count: usize,
 }
 
+/// A feature's attributes, compactly: (name, value) pairs sorted by name, looked up by binary
+/// search. A million features with one attribute each take about 80 MB this way, against about
+/// 750 MB as `serde_json::Map` (a B-tree node of eleven slots each), for the whole run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Properties(Box<[(Box<str>, serde_json::Value)]>);
+
+impl Properties {
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.0.binary_search_by(|(k, _)| (**k).cmp(key)).ok().map(|i| &self.0[i].1)
+    }
+    /// The names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| &**k)
+    }
+    /// (name, value) pairs, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// As a JSON object.
+    pub fn to_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+}
+
+impl FromIterator<(String, serde_json::Value)> for Properties {
+    /// Sorted by name; of repeated names the last value is kept (as in a JSON object).
+    fn from_iter<I: IntoIterator<Item = (String, serde_json::Value)>>(iter: I) -> Self {
+        let mut v: Vec<(Box<str>, serde_json::Value)> =
+            iter.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect();
+        if !v.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable: equal names keep their order, and the last one wins below.
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(Box<str>, serde_json::Value)> = Vec::with_capacity(v.len());
+            for (k, val) in v {
+                match out.last_mut() {
+                    Some(last) if last.0 == k => last.1 = val,
+                    _ => out.push((k, val)),
+                }
+            }
+            v = out;
+        }
+        Properties(v.into_boxed_slice())
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for Properties {
+    fn from(m: serde_json::Map<String, serde_json::Value>) -> Self {
+        m.into_iter().collect()
+    }
+}
+
+impl std::ops::Index<&str> for Properties {
+    type Output = serde_json::Value;
+    /// The value of `key`; panics if absent (as `serde_json::Map` does).
+    fn index(&self, key: &str) -> &serde_json::Value {
+        self.get(key).unwrap_or_else(|| panic!("no property {key:?}"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Properties {
+    /// A JSON object, read straight into pairs (no intermediate map).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Properties;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Properties, A::Error> {
+                let mut v: Vec<(String, serde_json::Value)> = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry()? {
+                    v.push(entry);
+                }
+                Ok(v.into_iter().collect())
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// A loaded layer.
 #[derive(Debug, Clone)]
 pub struct Layer {
@@ -176,6 +265,20 @@ impl Layer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn properties_are_sorted_pairs_with_the_last_of_a_repeated_name() {
+        let p: Properties = serde_json::from_str(r#"{"b": 1, "a": {"x": [2]}, "b": 3, "c": null}"#).unwrap();
+        assert_eq!(p.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(p["b"], 3);
+        assert_eq!(p.get("a").unwrap()["x"][0], 2);
+        assert!(p.get("c").unwrap().is_null() && p.get("d").is_none());
+        let m: serde_json::Map<String, serde_json::Value> = serde_json::from_str(r#"{"z": "é", "y": 1.5}"#).unwrap();
+        let q = Properties::from(m.clone());
+        assert_eq!(q.to_map(), m);
+        assert_eq!(q.len(), 2);
+        assert!(serde_json::from_str::<Properties>("[1]").is_err());
+    }
 
     #[test]
     fn parses_layer_spec() {

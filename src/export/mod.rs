@@ -81,33 +81,51 @@ fn write_member_array<T: serde::Serialize + Sync>(
         return w.write_all(b"[]");
     }
     w.write_all(b"[")?;
-    // Bounded memory: one batch of text at a time (a few tens of MB).
-    for (batch_index, items) in items.chunks(batch).enumerate() {
-        let texts: Vec<Vec<u8>> = items
-            .par_chunks(batch.div_ceil(128).max(1))
-            .map(|chunk| -> std::io::Result<Vec<u8>> {
-                let mut out = Vec::new();
-                let mut one = Vec::new();
-                for item in chunk {
-                    one.clear();
-                    serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::other)?;
-                    out.extend_from_slice(b",\n    ");
-                    // Strings in JSON text hold no raw newline: every one is a line break.
-                    for (i, line) in one.split(|&c| c == b'\n').enumerate() {
-                        if i > 0 {
-                            out.extend_from_slice(b"\n    ");
-                        }
-                        out.extend_from_slice(line);
+    // Each batch is serialised into the buffers of the batch before last: the same memory is
+    // reused (fresh pages are slow to fault in on this VM, and a report can be 700 MB).
+    let chunk = batch.div_ceil(128).max(1);
+    let serialise = |items: &[T], mut bufs: Vec<Vec<u8>>| -> std::io::Result<Vec<Vec<u8>>> {
+        bufs.resize_with(items.len().div_ceil(chunk), Vec::new);
+        bufs.par_iter_mut().zip(items.par_chunks(chunk)).try_for_each(|(out, chunk)| -> std::io::Result<()> {
+            out.clear();
+            let mut one = Vec::new();
+            for item in chunk {
+                one.clear();
+                serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::other)?;
+                out.extend_from_slice(b",\n    ");
+                // Strings in JSON text hold no raw newline: every one is a line break.
+                for (i, line) in one.split(|&c| c == b'\n').enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b"\n    ");
                     }
+                    out.extend_from_slice(line);
                 }
-                Ok(out)
-            })
-            .collect::<std::io::Result<_>>()?;
-        for (i, t) in texts.iter().enumerate() {
-            // The first element has no comma before it.
-            w.write_all(if batch_index == 0 && i == 0 { &t[1..] } else { t })?;
+            }
+            Ok(())
+        })?;
+        Ok(bufs)
+    };
+    // Bounded memory: two batches of text at a time (tens of MB). The next batch is
+    // serialised on another thread while this one writes the last (the writes overlap).
+    let mut batches = items.chunks(batch);
+    let mut first = true;
+    std::thread::scope(|s| -> std::io::Result<()> {
+        let serialise = &serialise;
+        let mut next = batches.next().map(|b| s.spawn(move || serialise(b, Vec::new())));
+        let mut spare = Vec::new();
+        while let Some(job) = next {
+            let texts = job.join().map_err(|_| std::io::Error::other("serialising the report failed"))??;
+            let bufs = std::mem::take(&mut spare);
+            next = batches.next().map(|b| s.spawn(move || serialise(b, bufs)));
+            for t in &texts {
+                // The first element has no comma before it.
+                w.write_all(if first { &t[1..] } else { t })?;
+                first = false;
+            }
+            spare = texts;
         }
-    }
+        Ok(())
+    })?;
     w.write_all(b"\n  ]")
 }
 
@@ -117,20 +135,21 @@ pub const CSV_HEADER: [&str; 7] = ["zone_id", "zone_name", "level", "admin_id", 
 /// Writes one row per part: `zone_id,zone_name,level,admin_id,admin_name,area_km2,share`.
 pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
     write_atomic_with(path, |w| {
+        use std::fmt::Write;
         let mut c = csv::Writer::from_writer(w);
         c.write_record(CSV_HEADER)?;
+        // The numbers are formatted into buffers reused row after row (a million rows).
+        let (mut level, mut area, mut share) = (String::new(), String::new(), String::new());
         for z in &report.zones {
             for l in &z.levels {
+                level.clear();
+                let _ = write!(level, "{}", l.level);
                 for p in &l.parts {
-                    c.write_record([
-                        z.id.as_str(),
-                        z.name.as_str(),
-                        &l.level.to_string(),
-                        &p.id,
-                        &p.name,
-                        &format!("{:.6}", p.area_km2),
-                        &format!("{:.8}", p.share),
-                    ])?;
+                    area.clear();
+                    share.clear();
+                    let _ = write!(area, "{:.6}", p.area_km2);
+                    let _ = write!(share, "{:.8}", p.share);
+                    c.write_record([z.id.as_str(), &z.name, &level, &p.id, &p.name, &area, &share])?;
                 }
             }
         }

@@ -304,7 +304,7 @@ pub fn build_layer<G: GeometrySource>(
     // its first feature's properties (moved, not copied).
     drop(group_of);
     let mut features = features;
-    let grouped: Vec<(String, Group, serde_json::Map<String, Value>)> = groups
+    let grouped: Vec<(String, Group, crate::model::Properties)> = groups
         .into_iter()
         .map(|(key, g)| {
             let properties = std::mem::take(&mut features[g.first_index].properties);
@@ -458,9 +458,9 @@ pub fn resolve_fields(spec: &LayerSpec, features: &[Feature], path: &str) -> Res
     // features, instead of one per candidate name (a million features, dozens of candidates).
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for f in features {
-        for (k, v) in &f.properties {
+        for (k, v) in f.properties.iter() {
             if !v.is_null() {
-                *counts.entry(k.as_str()).or_default() += 1;
+                *counts.entry(k).or_default() += 1;
             }
         }
     }
@@ -471,13 +471,13 @@ pub fn resolve_fields(spec: &LayerSpec, features: &[Feature], path: &str) -> Res
         if let Some(k) = k
             && !present_in_any(k)
         {
-            let mut keys: Vec<&String> = features.first().map(|f| f.properties.keys().collect()).unwrap_or_default();
+            let mut keys: Vec<&str> = features.first().map(|f| f.properties.keys().collect()).unwrap_or_default();
             keys.sort();
             return Err(LoadError::Format {
                 path: path.to_string(),
                 msg: format!(
                     "the {what} property \"{k}\" is in no feature (properties of the first feature: {})",
-                    keys.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    keys.join(", ")
                 ),
             });
         }

@@ -5,8 +5,9 @@
 //! detection, CRS, reprojection, repair, dissolve, warnings per feature) is in
 //! [`crate::io::builder`]. Geometry sources are decoded by the builder, in parallel.
 
+pub use crate::model::Properties;
 use geo::Coord;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Rings of one polygon: the exterior first, then holes. Not yet checked or repaired.
 pub type Rings = Vec<Vec<Coord<f64>>>;
@@ -51,7 +52,7 @@ pub struct Feature {
     /// The format's own feature id, if it has one (GeoJSON `id`, GeoPackage primary key).
     pub id: Option<Value>,
     /// Attributes. Integers stay integers (an id `540000` is not `540000.0`).
-    pub properties: Map<String, Value>,
+    pub properties: Properties,
 }
 
 /// A decoded layer: `features[i]` has geometry `geometries[i]`.
@@ -82,9 +83,9 @@ impl<G> Decoded<G> {
     }
 
     /// Adds a feature and its geometry; the index is the next position.
-    pub fn push(&mut self, id: Option<Value>, properties: Map<String, Value>, geometry: G) {
+    pub fn push(&mut self, id: Option<Value>, properties: impl Into<Properties>, geometry: G) {
         let index = self.features.len();
-        self.features.push(Feature { index, id, properties });
+        self.features.push(Feature { index, id, properties: properties.into() });
         self.geometries.push(geometry);
     }
 }

@@ -10,7 +10,7 @@
 
 use super::LoadError;
 use super::builder::{build_layer, value_to_key};
-use super::decode::{Decoded, Geom, GeometrySource, Rings};
+use super::decode::{Decoded, Geom, GeometrySource, Properties, Rings};
 use crate::crs;
 use crate::model::{Layer, LayerSpec};
 use crate::progress::Progress;
@@ -414,8 +414,9 @@ struct FastFeature<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(default)]
     id: Option<Value>,
+    /// An object or null (anything else: read again, for the error).
     #[serde(default)]
-    properties: Option<Value>,
+    properties: Option<Properties>,
     #[serde(default)]
     geometry: Option<FastGeometry>,
 }
@@ -641,7 +642,7 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
     if !c.members.iter().any(|(k, _)| k == "type") {
         return Ok(None);
     }
-    type Parsed<'a> = Option<Result<(Option<Value>, Map<String, Value>, JsonGeometry<'a>), LoadError>>;
+    type Parsed<'a> = Option<Result<(Option<Value>, Properties, JsonGeometry<'a>), LoadError>>;
     let parsed: Vec<Parsed<'a>> = c
         .features
         .par_iter()
@@ -650,19 +651,21 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
             if index.is_multiple_of(4096) && cancelled() {
                 return Some(Err(LoadError::Cancelled));
             }
-            let (kind, id, properties, geometry) = match serde_json::from_str::<FastFeature<'a>>(text) {
-                Ok(f) => (f.kind, f.id, f.properties, JsonGeometry::Parsed(f.geometry.map_or(Geom::Null, |g| g.0))),
-                Err(_) => {
-                    let f: RawFeature<'a> = serde_json::from_str(text).ok()?;
-                    (f.kind, f.id, f.properties, JsonGeometry::Raw(f.geometry))
+            if let Ok(f) = serde_json::from_str::<FastFeature<'a>>(text) {
+                if f.kind.as_deref().is_some_and(|k| k != "Feature") {
+                    return None;
                 }
-            };
-            if kind.as_deref().is_some_and(|k| k != "Feature") {
+                let geometry = JsonGeometry::Parsed(f.geometry.map_or(Geom::Null, |g| g.0));
+                return Some(Ok((f.id, f.properties.unwrap_or_default(), geometry)));
+            }
+            let f: RawFeature<'a> = serde_json::from_str(text).ok()?;
+            if f.kind.as_deref().is_some_and(|k| k != "Feature") {
                 return None;
             }
-            Some(match properties {
-                None | Some(Value::Null) => Ok((id, Map::new(), geometry)),
-                Some(Value::Object(m)) => Ok((id, m, geometry)),
+            let (id, geometry) = (f.id, JsonGeometry::Raw(f.geometry));
+            Some(match f.properties {
+                None | Some(Value::Null) => Ok((id, Properties::default(), geometry)),
+                Some(Value::Object(m)) => Ok((id, m.into(), geometry)),
                 Some(_) => Err(LoadError::Feature {
                     path: path.to_string(),
                     index,

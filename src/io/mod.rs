@@ -370,8 +370,8 @@ pub fn preview(path: &Path, layer: Option<&str>, rows: usize) -> Result<Preview,
         let mut keys: Vec<String> = Vec::new();
         for f in features.iter().take(rows.max(1) * 10) {
             for k in f.properties.keys() {
-                if !keys.contains(k) {
-                    keys.push(k.clone());
+                if !keys.iter().any(|have| have == k) {
+                    keys.push(k.to_string());
                 }
             }
         }
@@ -386,7 +386,7 @@ pub fn preview(path: &Path, layer: Option<&str>, rows: usize) -> Result<Preview,
             layer: spec.layer.clone().or(Some(stem.clone())),
             feature_count: features.len(),
             keys,
-            sample: features.iter().take(rows).map(|f| f.properties.clone()).collect(),
+            sample: features.iter().take(rows).map(|f| f.properties.to_map()).collect(),
             declared_crs: d.declared_crs().map(str::to_string),
             detected,
         })
