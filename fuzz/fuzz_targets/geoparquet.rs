@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         }
     } else {
         let mut d = Decoded::new();
-        d.push(None, Default::default(), Some(WkbBlob(data.to_vec())));
+        d.push(None, crossbound::model::Properties::default(), Some(WkbBlob(data.to_vec())));
         let _ = crossbound::io::build(&spec, d);
     }
 });

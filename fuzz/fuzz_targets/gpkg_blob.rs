@@ -6,6 +6,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let mut d = Decoded::new();
-    d.push(None, Default::default(), GpkgBlob(Some(data.to_vec())));
+    d.push(None, crossbound::model::Properties::default(), GpkgBlob(Some(data.to_vec())));
     let _ = crossbound::io::build(&crossbound::model::LayerSpec::new("fuzz.gpkg"), d);
 });

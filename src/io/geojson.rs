@@ -701,6 +701,20 @@ pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> R
     build_layer(spec, &path, decoded, progress)
 }
 
+/// [`parse_layer`] without the fast path: the whole document parsed at once. For the
+/// differential fuzz target (`fuzz/fuzz_targets/geojson.rs`), which checks that both agree.
+#[doc(hidden)]
+pub fn parse_layer_whole_document(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> Result<Layer, LoadError> {
+    let path = spec.path.display().to_string();
+    let (text, warning) = text_of(bytes).map_err(|msg| LoadError::Format { path: path.clone(), msg })?;
+    if !text.trim_start().starts_with('{') {
+        return decode(&path, &text).and_then(|d| build_layer(spec, &path, d, progress));
+    }
+    let mut decoded = decode_document(&path, &text)?;
+    decoded.warnings.extend(warning.map(|w| (w, 1)));
+    build_layer(spec, &path, decoded, progress)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ fn fuzz_layer(bytes: &[u8], name: &str) -> Option<crossbound::model::Layer> {
             .collect();
         i += 2 * n;
         if ring.len() == n {
-            d.push(None, Default::default(), crossbound::io::decode::Geom::Polygons(vec![vec![ring]]));
+            d.push(None, crossbound::model::Properties::default(), crossbound::io::decode::Geom::Polygons(vec![vec![ring]]));
         }
     }
     crossbound::io::build(&crossbound::model::LayerSpec::new(name), d).ok()
