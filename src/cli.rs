@@ -557,29 +557,43 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
     let r = &run.report;
     let t_write = std::time::Instant::now();
+    // The outputs are independent files: they are written side by side (the report's JSON
+    // and the parts CSV of a million zones take seconds each), each atomically; the first
+    // failure, in the order below, is the error.
+    type Writer<'a> = (&'a std::path::Path, Box<dyn FnOnce() -> std::io::Result<()> + Send + 'a>);
+    let (study, bodies) = (&run.study, &run.bodies);
+    let mut writers: Vec<Writer> = Vec::new();
     if let Some(p) = &a.out {
-        export::write_report_json(p, r).with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::write_report_json(p, r))));
     }
     if let Some(p) = &a.csv {
-        export::write_parts_csv(p, r).with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::write_parts_csv(p, r))));
     }
     if let Some(p) = &a.burden_csv {
-        export::write_burden_csv(p, r).with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::write_burden_csv(p, r))));
     }
     if let Some(p) = &a.geojson {
-        export::write_zones_geojson(p, &run.study, r).with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::write_zones_geojson(p, study, r))));
     }
     if let Some(p) = &a.geojson_bodies {
-        export::write_bodies_geojson(p, &run.study, &run.bodies, &r.bodies)
-            .with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::write_bodies_geojson(p, study, bodies, &r.bodies))));
     }
     if let Some(p) = &a.gpkg {
-        export::gpkg::write_gpkg(p, &run.study, r, &run.bodies).with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::gpkg::write_gpkg(p, study, r, bodies))));
     }
     if let Some(p) = &a.parts {
-        export::parquet::write_parts_parquet(p, &run.study, a.parts_geometry)
-            .with_context(|| format!("writing {}", p.display()))?;
+        writers.push((p, Box::new(move || export::parquet::write_parts_parquet(p, study, a.parts_geometry))));
     }
+    std::thread::scope(|s| -> Result<()> {
+        let jobs: Vec<_> = writers.into_iter().map(|(p, w)| (p, s.spawn(w))).collect();
+        for (p, job) in jobs {
+            match job.join() {
+                Ok(r) => r.with_context(|| format!("writing {}", p.display()))?,
+                Err(_) => bail!("writing {}: the writer failed", p.display()),
+            }
+        }
+        Ok(())
+    })?;
     let write_ms = t_write.elapsed().as_secs_f64() * 1e3;
     if a.out.is_none() {
         print_summary(r, &run.analysis);

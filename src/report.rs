@@ -296,10 +296,16 @@ pub fn build_report(
             crs: e.layer.crs.clone(),
         })
         .collect();
+    // Zones in parallel (a million of them at the finest scales), in order.
+    use rayon::prelude::*;
     let mut zones = Vec::new();
     for (e, layer) in study.eco.iter().enumerate() {
-        for (z, zone) in layer.layer.units.iter().enumerate() {
-            zones.push(ZoneReport {
+        let layer_zones: Vec<ZoneReport> = layer
+            .layer
+            .units
+            .par_iter()
+            .enumerate()
+            .map(|(z, zone)| ZoneReport {
                 id: zone.id.clone(),
                 name: zone.name.clone(),
                 layer: layer.layer.name.clone(),
@@ -329,11 +335,14 @@ pub fn build_report(
                         }
                     })
                     .collect(),
-            });
-        }
+            })
+            .collect();
+        zones.extend(layer_zones);
     }
-    let jurisdictions = jurisdictions(study, analysis, bodies);
-    let bodies = bodies.iter().map(|b| body_report(study, bodies, b)).collect();
+    let (jurisdictions, bodies) = rayon::join(
+        || jurisdictions(study, analysis, bodies),
+        || bodies.par_iter().map(|b| body_report(study, bodies, b)).collect(),
+    );
     Report {
         schema: SCHEMA.into(),
         params: ReportParams {

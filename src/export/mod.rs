@@ -87,20 +87,17 @@ fn write_member_array<T: serde::Serialize + Sync>(
     let serialise = |items: &[T], mut bufs: Vec<Vec<u8>>| -> std::io::Result<Vec<Vec<u8>>> {
         bufs.resize_with(items.len().div_ceil(chunk), Vec::new);
         bufs.par_iter_mut().zip(items.par_chunks(chunk)).try_for_each(|(out, chunk)| -> std::io::Result<()> {
+            use serde_json::ser::Formatter;
             out.clear();
-            let mut one = Vec::new();
-            for item in chunk {
-                one.clear();
-                serde_json::to_writer_pretty(&mut one, item).map_err(std::io::Error::other)?;
-                out.extend_from_slice(b",\n    ");
-                // Strings in JSON text hold no raw newline: every one is a line break.
-                for (i, line) in one.split(|&c| c == b'\n').enumerate() {
-                    if i > 0 {
-                        out.extend_from_slice(b"\n    ");
-                    }
-                    out.extend_from_slice(line);
-                }
-            }
+            // The pretty printer, one level deep (inside the top-level object), writes the
+            // chunk as "[\n    A,\n    B\n  ]": straight into the buffer, indented as in the
+            // whole report. Its brackets are then cut and a comma put in front.
+            let mut pretty = serde_json::ser::PrettyFormatter::new();
+            pretty.begin_object(&mut std::io::sink())?;
+            let mut ser = serde_json::Serializer::with_formatter(&mut *out, pretty);
+            serde::Serializer::collect_seq(&mut ser, chunk).map_err(std::io::Error::other)?;
+            out.truncate(out.len() - b"\n  ]".len());
+            out[0] = b',';
             Ok(())
         })?;
         Ok(bufs)
