@@ -4,8 +4,9 @@
 //!
 //!     CROSSBOUND_BENCH_DATA=../shared/data/bench cargo bench --bench geojson_parse
 //!
-//! 1. crossbound: the document is split into features with raw geometry slices (serde), then
-//!    each geometry is parsed in parallel (rayon), as `io::geojson` does.
+//! 1. crossbound: the document is split into feature slices by a structural scan, then each
+//!    feature is parsed (properties and geometry, serde) in parallel (rayon), as `io::geojson`
+//!    does.
 //! 2. geojson crate, `de::deserialize_feature_collection_str_to_vec` with `deserialize_geometry`
 //!    into `geo::Geometry` and the properties flattened into a map (the crate's serde
 //!    helpers; sequential, each feature goes through a `serde_json::Value` first).
@@ -73,7 +74,7 @@ fn main() {
     assert!(n1 == n2 && n2 == n3, "all parse the same features: {n1} {n2} {n3}");
     println!("{:<58} {:>9} {:>8} {:>7}", "parser", "ms", "MB/s", "ratio");
     for (name, ms) in [
-        ("crossbound (raw slices + parallel geometry parsing)", ours),
+        ("crossbound (structural split + features parsed in parallel)", ours),
         ("geojson::de helpers into geo_types (sequential)", serde_helpers),
         ("geojson::FeatureCollection + parallel to geo_types", object_model),
     ] {
