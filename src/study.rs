@@ -318,7 +318,8 @@ impl Prepared {
         let mut timings = Timings::default();
 
         let t = Instant::now();
-        // All layers at once: one file's sequential JSON scan overlaps another's parallel work.
+        // All layers at once: one file's sequential steps (reading, the structural scan) overlap
+        // another's parallel work.
         let specs: Vec<&LayerSpec> = inputs.admin.iter().chain(&inputs.eco).collect();
         let loaded: Vec<Result<crate::model::Layer, StudyError>> = specs
             .par_iter()

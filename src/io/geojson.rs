@@ -1,8 +1,9 @@
 //! GeoJSON decoder: a FeatureCollection, a single Feature or a bare Geometry.
 //!
-//! Parsing is done with serde_json into lean structs: the document is split into features
-//! with their geometry kept as raw JSON slices, and the builder parses coordinates per
-//! feature, in parallel. That is faster and leaner than a full GeoJSON object model (see
+//! Parsing is done with serde_json into lean structs. A FeatureCollection is split into feature
+//! slices by a structural scan (module `split`), and the features are parsed in parallel, geometry
+//! included; anything unusual is parsed as a whole document instead, its geometries kept as raw
+//! JSON slices for the builder. That is faster and leaner than a full GeoJSON object model (see
 //! BENCHMARKS.md, "GeoJSON parsing") and lets every error name the feature it comes from.
 //!
 //! Text encodings: UTF-8 (a byte-order mark, as Windows tools write, is skipped with a
@@ -518,7 +519,8 @@ pub fn text_of(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), String> {
     Ok((Cow::Borrowed(t), None))
 }
 
-/// Splits a GeoJSON document into features; geometries stay raw JSON for the builder.
+/// Splits a GeoJSON document into features: parsed with their geometry (the fast path), or
+/// with geometries left as raw JSON for the builder.
 pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>, LoadError> {
     let fmt_err = |msg: String| LoadError::Format { path: path.to_string(), msg };
     if !text.trim_start().starts_with('{') {

@@ -232,7 +232,7 @@ pub fn load_layer_with_progress(spec: &LayerSpec, progress: &dyn Progress) -> Re
 
 /// A decoded layer of any format (each format's geometry source type).
 pub enum AnyDecoded<'a> {
-    /// GeoJSON: raw JSON slices.
+    /// GeoJSON: parsed rings, or raw JSON slices (see [`geojson::JsonGeometry`]).
     Json(Decoded<geojson::JsonGeometry<'a>>),
     /// Shapefile: raw record slices.
     Shp(Decoded<shapefile::ShpRecord<'a>>),
