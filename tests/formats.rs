@@ -288,14 +288,19 @@ fn reader(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn geopackage_and_parquet_outputs_read_back_by_duckdb_and_gdal() {
+/// The US demo's study, proposed bodies and report, with the default parameters.
+fn us_report() -> (&'static Study, Vec<crossbound::governance::Body>, crossbound::report::Report) {
     let s = us_geojson();
-    let params = Params::default();
-    let gov = GovParams::default();
+    let (params, gov) = (Params::default(), GovParams::default());
     let a = s.analyse(&params);
     let bodies = propose(s, &a, &params, &gov);
     let report = build_report(s, &a, &bodies, &params, &gov);
+    (s, bodies, report)
+}
+
+#[test]
+fn geopackage_and_parquet_outputs_read_back_by_duckdb_and_gdal() {
+    let (s, bodies, report) = us_report();
     let d = tempfile::tempdir().unwrap();
     let gpkg = d.path().join("out.gpkg");
     crossbound::export::gpkg::write_gpkg(&gpkg, s, &report, &bodies).unwrap();
@@ -408,12 +413,7 @@ fn load_errors_are_typed() {
 /// and jurisdictions are serialised in parallel batches around a shell.
 #[test]
 fn report_json_is_the_pretty_text_of_the_report() {
-    let s = us_geojson();
-    let params = Params::default();
-    let gov = GovParams::default();
-    let a = s.analyse(&params);
-    let bodies = propose(s, &a, &params, &gov);
-    let mut report = build_report(s, &a, &bodies, &params, &gov);
+    let (_, _, mut report) = us_report();
     assert!(report.zones.len() > 1 && report.jurisdictions.len() > 1 && !report.bodies.is_empty());
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("r.json");

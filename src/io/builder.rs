@@ -125,7 +125,7 @@ pub fn build_layer<G: GeometrySource>(
 ) -> Result<Layer, LoadError> {
     let path = source.to_string();
     let fmt_err = |msg: String| LoadError::Format { path: path.clone(), msg };
-    let Decoded { features, geometries, declared_crs, layer_name, warnings: decoder_warnings } = decoded;
+    let Decoded { mut features, geometries, declared_crs, layer_name, warnings: decoder_warnings } = decoded;
     if features.is_empty() {
         return Err(fmt_err("the layer has no features".into()));
     }
@@ -300,10 +300,9 @@ pub fn build_layer<G: GeometrySource>(
         return Err(fmt_err("no polygon features (all geometries were null, empty or not polygons)".into()));
     }
 
-    // Dissolve features sharing an id; areas and boxes in parallel. Each group takes its key
-    // its first feature's properties (moved, not copied).
+    // Dissolve features sharing an id; areas and boxes in parallel. Each group takes the
+    // properties of its first feature (moved, not copied).
     drop(group_of);
-    let mut features = features;
     let grouped: Vec<(String, Group, crate::model::Properties)> = groups
         .into_iter()
         .map(|(key, g)| {
@@ -313,7 +312,7 @@ pub fn build_layer<G: GeometrySource>(
         .collect();
     let merged_ids: Vec<String> =
         grouped.iter().filter(|(_, g, _)| !g.more.is_empty()).map(|(k, _, _)| k.clone()).collect();
-    let units: Vec<Unit> = grouped
+    let mut units: Vec<Unit> = grouped
         .into_par_iter()
         .filter_map(|(key, g, properties)| {
             let geometry =
@@ -354,7 +353,6 @@ pub fn build_layer<G: GeometrySource>(
             missing_names.len(),
         );
     }
-    let mut units = units;
     units.par_iter_mut().filter(|u| u.name.is_empty()).for_each(|u| u.name = u.id.clone());
     // Names shared by several units: sorted, then counted in runs.
     let mut dup: Vec<String> = Vec::new();

@@ -78,7 +78,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Features<'a> {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct RawDoc<'a> {
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -138,6 +138,33 @@ impl<'de> Deserialize<'de> for Pos {
     }
 }
 
+/// A polygon's rings from parsed positions.
+fn rings(r: Vec<Vec<Pos>>) -> Rings {
+    r.into_iter().map(|ring| ring.into_iter().map(|p| p.0).collect()).collect()
+}
+
+/// The GeoJSON geometry types that hold no polygon (skipped with a warning naming them).
+const NON_POLYGON_TYPES: [&str; 4] = ["Point", "MultiPoint", "LineString", "MultiLineString"];
+
+/// A GeometryCollection as one geometry: the polygons of its members; with none, the type of
+/// a member that holds no polygon (for the warning), else null.
+fn collection_geometry(members: impl IntoIterator<Item = Geom>) -> Geom {
+    let mut polys = Vec::new();
+    let mut other = None;
+    for m in members {
+        match m {
+            Geom::Polygons(p) => polys.extend(p),
+            Geom::Other(k) => other = Some(k),
+            Geom::Null | Geom::Empty => {}
+        }
+    }
+    match (polys.is_empty(), other) {
+        (true, Some(k)) => Geom::Other(format!("GeometryCollection of {k}")),
+        (true, None) => Geom::Null,
+        _ => Geom::Polygons(polys),
+    }
+}
+
 fn parse_geometry(raw: &RawValue) -> Result<Geom, String> {
     if raw.get() == "null" {
         return Ok(Geom::Null);
@@ -146,43 +173,30 @@ fn parse_geometry(raw: &RawValue) -> Result<Geom, String> {
     fn coords<'a>(c: Option<&'a RawValue>, kind: &str) -> Result<&'a RawValue, String> {
         c.ok_or_else(|| format!("{kind} geometry has no coordinates"))
     }
-    let conv =
-        |r: Vec<Vec<Pos>>| -> Rings { r.into_iter().map(|ring| ring.into_iter().map(|p| p.0).collect()).collect() };
     match g.kind.as_str() {
         "Polygon" => {
             let r: Vec<Vec<Pos>> = serde_json::from_str(coords(g.coordinates, &g.kind)?.get())
                 .map_err(|e| format!("Polygon coordinates: {e}"))?;
-            Ok(Geom::Polygons(vec![conv(r)]))
+            Ok(Geom::Polygons(vec![rings(r)]))
         }
         "MultiPolygon" => {
             let r: Vec<Vec<Vec<Pos>>> = serde_json::from_str(coords(g.coordinates, &g.kind)?.get())
                 .map_err(|e| format!("MultiPolygon coordinates: {e}"))?;
-            Ok(Geom::Polygons(r.into_iter().map(conv).collect()))
+            Ok(Geom::Polygons(r.into_iter().map(rings).collect()))
         }
         "GeometryCollection" => {
-            let mut polys = Vec::new();
-            let mut other = None;
-            for m in g.geometries.unwrap_or_default() {
-                match parse_geometry(m)? {
-                    Geom::Polygons(p) => polys.extend(p),
-                    Geom::Other(k) => other = Some(k),
-                    Geom::Null | Geom::Empty => {}
-                }
-            }
-            match (polys.is_empty(), other) {
-                (true, Some(k)) => Ok(Geom::Other(format!("GeometryCollection of {k}"))),
-                (true, None) => Ok(Geom::Null),
-                _ => Ok(Geom::Polygons(polys)),
-            }
+            let members: Vec<Geom> =
+                g.geometries.unwrap_or_default().into_iter().map(parse_geometry).collect::<Result<_, _>>()?;
+            Ok(collection_geometry(members))
         }
-        "Point" | "MultiPoint" | "LineString" | "MultiLineString" => Ok(Geom::Other(g.kind.clone())),
+        k if NON_POLYGON_TYPES.contains(&k) => Ok(Geom::Other(g.kind.clone())),
         other => Err(format!("unknown geometry type '{other}'")),
     }
 }
 
 /// The CRS named by a legacy `crs` member (`{"type":"name","properties":{"name":…}}`), normalised.
-fn declared_crs(doc: &RawDoc) -> Option<String> {
-    doc.crs.as_ref()?.get("properties")?.get("name")?.as_str().map(crs::normalize_name)
+fn declared_crs(crs_member: Option<&Value>) -> Option<String> {
+    crs_member?.get("properties")?.get("name")?.as_str().map(crs::normalize_name)
 }
 
 /// A structural scan of a JSON document: the top-level object's members and the elements of its
@@ -438,19 +452,16 @@ impl<'de> Deserialize<'de> for FastGeometry {
                 let mut kind: Option<Cow<'de, str>> = None;
                 let mut polygons: Option<Vec<Rings>> = None;
                 let mut members: Option<Vec<Option<FastGeometry>>> = None;
-                let conv = |r: Vec<Vec<Pos>>| -> Rings {
-                    r.into_iter().map(|ring| ring.into_iter().map(|p| p.0).collect()).collect()
-                };
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     match key.as_ref() {
                         "type" if kind.is_none() => kind = Some(map.next_value()?),
                         "coordinates" if polygons.is_none() => match kind.as_deref() {
-                            Some("Polygon") => polygons = Some(vec![conv(map.next_value()?)]),
+                            Some("Polygon") => polygons = Some(vec![rings(map.next_value()?)]),
                             Some("MultiPolygon") => {
                                 let r: Vec<Vec<Vec<Pos>>> = map.next_value()?;
-                                polygons = Some(r.into_iter().map(conv).collect());
+                                polygons = Some(r.into_iter().map(rings).collect());
                             }
-                            Some("Point" | "MultiPoint" | "LineString" | "MultiLineString") => {
+                            Some(k) if NON_POLYGON_TYPES.contains(&k) => {
                                 map.next_value::<de::IgnoredAny>()?;
                             }
                             _ => return Err(de::Error::custom("coordinates before the type")),
@@ -469,24 +480,10 @@ impl<'de> Deserialize<'de> for FastGeometry {
                     "Polygon" | "MultiPolygon" => {
                         Geom::Polygons(polygons.ok_or_else(|| de::Error::custom("no coordinates"))?)
                     }
-                    "GeometryCollection" => {
-                        // As `parse_geometry` does: the polygons of the members.
-                        let mut polys = Vec::new();
-                        let mut other = None;
-                        for m in members.unwrap_or_default() {
-                            match m.map_or(Geom::Null, |g| g.0) {
-                                Geom::Polygons(p) => polys.extend(p),
-                                Geom::Other(k) => other = Some(k),
-                                Geom::Null | Geom::Empty => {}
-                            }
-                        }
-                        match (polys.is_empty(), other) {
-                            (true, Some(k)) => Geom::Other(format!("GeometryCollection of {k}")),
-                            (true, None) => Geom::Null,
-                            _ => Geom::Polygons(polys),
-                        }
-                    }
-                    "Point" | "MultiPoint" | "LineString" | "MultiLineString" => Geom::Other(kind.into_owned()),
+                    "GeometryCollection" => collection_geometry(
+                        members.unwrap_or_default().into_iter().map(|m| m.map_or(Geom::Null, |g| g.0)),
+                    ),
+                    k if NON_POLYGON_TYPES.contains(&k) => Geom::Other(kind.into_owned()),
                     _ => return Err(de::Error::custom("unknown type")),
                 };
                 Ok(FastGeometry(geom))
@@ -522,10 +519,6 @@ pub fn text_of(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), String> {
 /// Splits a GeoJSON document into features: parsed with their geometry (the fast path), or
 /// with geometries left as raw JSON for the builder.
 pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>, LoadError> {
-    let fmt_err = |msg: String| LoadError::Format { path: path.to_string(), msg };
-    if !text.trim_start().starts_with('{') {
-        return Err(fmt_err("not a GeoJSON object: the file does not start with '{'".into()));
-    }
     // The common case, a FeatureCollection, is split into features by a structural scan and
     // its features parsed in parallel; anything unusual (or wrong) is read by the whole-document
     // parse below, which gives the exact error.
@@ -545,6 +538,9 @@ pub fn decode<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>
 /// gives the exact error of anything wrong.
 fn decode_document<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry<'a>>, LoadError> {
     let fmt_err = |msg: String| LoadError::Format { path: path.to_string(), msg };
+    if !text.trim_start().starts_with('{') {
+        return Err(fmt_err("not a GeoJSON object: the file does not start with '{'".into()));
+    }
     let doc: RawDoc = serde_json::from_str(text).map_err(|e| {
         if scan_cancelled() && e.to_string().starts_with(CANCELLED) {
             LoadError::Cancelled
@@ -555,7 +551,7 @@ fn decode_document<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry
         }
     })?;
     let mut out = Decoded::new();
-    out.declared_crs = declared_crs(&doc);
+    out.declared_crs = declared_crs(doc.crs.as_ref());
     // The features, whatever the top-level shape.
     match doc.kind.as_deref() {
         Some("FeatureCollection") => {
@@ -571,23 +567,7 @@ fn decode_document<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry
                         msg: format!("type is \"{k}\", expected \"Feature\""),
                     });
                 }
-                let properties = match f.properties {
-                    None | Some(Value::Null) => Map::new(),
-                    Some(Value::Object(m)) => m,
-                    Some(_) => {
-                        return Err(LoadError::Feature {
-                            path: path.to_string(),
-                            index,
-                            id: f
-                                .id
-                                .as_ref()
-                                .and_then(value_to_key)
-                                .map(|i| format!(" (id \"{i}\")"))
-                                .unwrap_or_default(),
-                            msg: "\"properties\" must be an object or null".into(),
-                        });
-                    }
-                };
+                let properties = properties_of(path, index, &f.id, f.properties)?;
                 out.push(f.id, properties, JsonGeometry::Raw(f.geometry));
             }
         }
@@ -612,6 +592,26 @@ fn decode_document<'a>(path: &str, text: &'a str) -> Result<Decoded<JsonGeometry
         return Err(fmt_err("the collection has no features".into()));
     }
     Ok(out)
+}
+
+/// A feature's `properties` member as an object: null or absent is empty, anything else an error
+/// naming the feature.
+fn properties_of(
+    path: &str,
+    index: usize,
+    id: &Option<Value>,
+    p: Option<Value>,
+) -> Result<Map<String, Value>, LoadError> {
+    match p {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(_) => Err(LoadError::Feature {
+            path: path.to_string(),
+            index,
+            id: id.as_ref().and_then(value_to_key).map(|i| format!(" (id \"{i}\")")).unwrap_or_default(),
+            msg: "\"properties\" must be an object or null".into(),
+        }),
+    }
 }
 
 /// Builds the decoded layer from a split FeatureCollection, parsing features in parallel.
@@ -664,17 +664,10 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
             if f.kind.as_deref().is_some_and(|k| k != "Feature") {
                 return None;
             }
-            let (id, geometry) = (f.id, JsonGeometry::Raw(f.geometry));
-            Some(match f.properties {
-                None | Some(Value::Null) => Ok((id, Properties::default(), geometry)),
-                Some(Value::Object(m)) => Ok((id, m.into(), geometry)),
-                Some(_) => Err(LoadError::Feature {
-                    path: path.to_string(),
-                    index,
-                    id: id.as_ref().and_then(value_to_key).map(|i| format!(" (id \"{i}\")")).unwrap_or_default(),
-                    msg: "\"properties\" must be an object or null".into(),
-                }),
-            })
+            Some(
+                properties_of(path, index, &f.id, f.properties)
+                    .map(|p| (f.id, p.into(), JsonGeometry::Raw(f.geometry))),
+            )
         })
         .collect();
     let mut out = Decoded::new();
@@ -690,29 +683,33 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
     if out.features.is_empty() {
         return Err(LoadError::Format { path: path.to_string(), msg: "the collection has no features".into() });
     }
-    out.declared_crs = declared_crs(&RawDoc { crs, ..RawDoc::default() });
+    out.declared_crs = declared_crs(crs.as_ref());
     Ok(Some(out))
 }
 
 /// Loads a GeoJSON layer from bytes already in memory (`spec.path` names it in messages).
 pub fn parse_layer(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> Result<Layer, LoadError> {
-    let path = spec.path.display().to_string();
-    let (text, warning) = text_of(bytes).map_err(|msg| LoadError::Format { path: path.clone(), msg })?;
-    let mut decoded = decode(&path, &text)?;
-    decoded.warnings.extend(warning.map(|w| (w, 1)));
-    build_layer(spec, &path, decoded, progress)
+    parse_layer_with(spec, bytes, progress, decode)
 }
 
 /// [`parse_layer`] without the fast path: the whole document parsed at once. For the
 /// differential fuzz target (`fuzz/fuzz_targets/geojson.rs`), which checks that both agree.
 #[doc(hidden)]
 pub fn parse_layer_whole_document(spec: &LayerSpec, bytes: &[u8], progress: &dyn Progress) -> Result<Layer, LoadError> {
+    parse_layer_with(spec, bytes, progress, decode_document)
+}
+
+type Decoder = for<'a> fn(&str, &'a str) -> Result<Decoded<JsonGeometry<'a>>, LoadError>;
+
+fn parse_layer_with(
+    spec: &LayerSpec,
+    bytes: &[u8],
+    progress: &dyn Progress,
+    decode: Decoder,
+) -> Result<Layer, LoadError> {
     let path = spec.path.display().to_string();
     let (text, warning) = text_of(bytes).map_err(|msg| LoadError::Format { path: path.clone(), msg })?;
-    if !text.trim_start().starts_with('{') {
-        return decode(&path, &text).and_then(|d| build_layer(spec, &path, d, progress));
-    }
-    let mut decoded = decode_document(&path, &text)?;
+    let mut decoded = decode(&path, &text)?;
     decoded.warnings.extend(warning.map(|w| (w, 1)));
     build_layer(spec, &path, decoded, progress)
 }

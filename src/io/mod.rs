@@ -257,6 +257,18 @@ fn ms_since(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
+/// Laps of a stopwatch, ms.
+struct Laps(Instant);
+
+impl Laps {
+    /// Milliseconds since the start or the last lap.
+    fn lap(&mut self) -> f64 {
+        let ms = ms_since(self.0);
+        self.0 = Instant::now();
+        ms
+    }
+}
+
 /// Reads and decodes `spec`'s file and hands the result (and the source label for messages:
 /// the file, and the layer when the file has several; the read and decode times) to `f`.
 fn with_decoded<R>(
@@ -278,47 +290,43 @@ fn with_decoded<R>(
     }
     memory::check_file(&path, format, &spec.path)?;
     let mut times = LoadTimes::default();
-    let t = Instant::now();
+    let mut clock = Laps(Instant::now());
     let read = || std::fs::read(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source });
     match format {
         Format::GeoJson => {
             let bytes = read()?;
-            times.read_ms = ms_since(t);
-            let t = Instant::now();
+            times.read_ms = clock.lap();
             let (text, warning) = geojson::text_of(&bytes).map_err(|msg| LoadError::format(&path, msg))?;
             let mut d = geojson::decode(&path, &text)?;
             d.warnings.extend(warning.map(|w| (w, 1)));
-            times.decode_ms = ms_since(t);
+            times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Json(d), times)
         }
         Format::Shapefile => {
             let files = shapefile::ShapefileFiles::read(&spec.path)?;
-            times.read_ms = ms_since(t);
-            let t = Instant::now();
+            times.read_ms = clock.lap();
             let d = shapefile::decode(&path, &files)?;
-            times.decode_ms = ms_since(t);
+            times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Shp(d), times)
         }
         Format::GeoPackage => {
             // Reading and decoding are one step: rows come from SQLite decoded.
             let (layer, d) = gpkg::decode(&spec.path, spec.layer.as_deref())?;
-            times.decode_ms = ms_since(t);
+            times.decode_ms = clock.lap();
             f(&format!("{path} (layer \"{layer}\")"), AnyDecoded::Gpkg(d), times)
         }
         Format::FlatGeobuf => {
             let bytes = read()?;
-            times.read_ms = ms_since(t);
-            let t = Instant::now();
+            times.read_ms = clock.lap();
             let d = flatgeobuf::decode(&path, &bytes)?;
-            times.decode_ms = ms_since(t);
+            times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Geom(d), times)
         }
         Format::GeoParquet => {
             let bytes = read()?;
-            times.read_ms = ms_since(t);
-            let t = Instant::now();
+            times.read_ms = clock.lap();
             let d = geoparquet::decode(&path, bytes)?;
-            times.decode_ms = ms_since(t);
+            times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Wkb(d), times)
         }
     }
