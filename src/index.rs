@@ -1,27 +1,24 @@
-//! Spatial indexes over a layer: an R-tree of unit bounding boxes (bulk-loaded, rstar) for
-//! candidate search, and one edge-chunk index per unit for the overlay's containment tests.
+//! Spatial indexes over a layer: a packed R-tree of unit bounding boxes for candidate search,
+//! and one edge-chunk index per unit for the overlay's containment tests.
 
 use crate::geometry::ChunkIndex;
+use crate::geometry::packed::{Bx, Packed};
 use crate::model::Layer;
 use geo::Rect;
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
-
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// A layer with its indexes.
 #[derive(Debug, Clone)]
 pub struct IndexedLayer {
     /// The layer.
     pub layer: Layer,
-    tree: RTree<Entry>,
+    tree: Packed<u32>,
     /// Edge-chunk index of each unit, by unit position.
     pub chunks: Vec<ChunkIndex>,
 }
 
-fn env(r: Rect<f64>) -> AABB<[f64; 2]> {
-    AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
+fn bx(r: Rect<f64>) -> Bx {
+    Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] }
 }
 
 impl IndexedLayer {
@@ -34,13 +31,7 @@ impl IndexedLayer {
     /// Like [`IndexedLayer::new`], reusing the chunk indexes already built for some units
     /// (`known[i]`, e.g. units a reform scenario left as they were).
     pub fn with_chunks(layer: Layer, known: Vec<Option<ChunkIndex>>) -> Self {
-        let entries: Vec<Entry> = layer
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| GeomWithData::new(Rectangle::from_aabb(env(u.bbox)), i))
-            .collect();
-        let tree = RTree::bulk_load(entries);
+        let tree = Packed::new(layer.units.iter().enumerate().map(|(i, u)| (bx(u.bbox), i as u32)).collect());
         let chunks =
             layer.units.par_iter().zip(known).map(|(u, k)| k.unwrap_or_else(|| ChunkIndex::new(&u.geometry))).collect();
         IndexedLayer { layer, tree, chunks }
@@ -48,7 +39,11 @@ impl IndexedLayer {
 
     /// Positions of the units whose bounding box meets `rect`, in ascending order.
     pub fn candidates(&self, rect: Rect<f64>) -> Vec<usize> {
-        let mut v: Vec<usize> = self.tree.locate_in_envelope_intersecting(&env(rect)).map(|e| e.data).collect();
+        let mut v: Vec<usize> = Vec::new();
+        self.tree.visit(&bx(rect), &mut |_, &i| {
+            v.push(i as usize);
+            true
+        });
         v.sort_unstable();
         v
     }

@@ -148,11 +148,11 @@ pub fn overlay_pair(
     stats.exact += 1;
     let chunks = zone_chunks.count_in(window) + unit_chunks.count_in(window);
     if chunks > TILE_ABOVE_CHUNKS {
-        let area = quadrant_area(zone, unit, window);
+        let area = quadrant_area(zone, zone_chunks, unit, unit_chunks, window);
         return (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Deferred });
     }
-    let a = clip_to_rect(&zone.geometry, window);
-    let b = clip_to_rect(&unit.geometry, window);
+    let a = zone_chunks.clip(&zone.geometry, window);
+    let b = unit_chunks.clip(&unit.geometry, window);
     if a.0.is_empty() || b.0.is_empty() {
         return None;
     }
@@ -178,9 +178,15 @@ fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
 /// either side misses contributes nothing, and only small remainders go to the boolean engine.
 /// The sum equals one boolean operation over the whole window, with less input to the engine
 /// (clipping is linear, the boolean operation is not).
-pub fn quadrant_area(zone: &Unit, unit: &Unit, window: Rect<f64>) -> f64 {
-    let a = clip_to_rect(&zone.geometry, window);
-    let b = clip_to_rect(&unit.geometry, window);
+pub fn quadrant_area(
+    zone: &Unit,
+    zone_chunks: &ChunkIndex,
+    unit: &Unit,
+    unit_chunks: &ChunkIndex,
+    window: Rect<f64>,
+) -> f64 {
+    let a = zone_chunks.clip(&zone.geometry, window);
+    let b = unit_chunks.clip(&unit.geometry, window);
     quad_area(&a, &b, window, 0)
 }
 
@@ -386,7 +392,7 @@ mod tests {
         let window = common_rect(zone.bbox, adm.bbox).unwrap();
         let chunks = zc.count_in(window) + uc.count_in(window);
         assert!(chunks > TILE_ABOVE_CHUNKS, "{chunks}");
-        let tiled = quadrant_area(&zone, &adm, window);
+        let tiled = quadrant_area(&zone, &zc, &adm, &uc, window);
         let direct = area_km2(&zone.geometry.intersection(&adm.geometry));
         assert!((tiled - direct).abs() < 1e-7 * direct, "tiled {tiled} direct {direct}");
         let mut stats = PairStats::default();

@@ -1,48 +1,63 @@
 //! An index over runs of consecutive edges ("chunks") of a multipolygon's rings.
 //!
-//! Bounding boxes of 32-edge chunks in an R-tree answer "could these two boundaries touch
+//! Bounding boxes of 32-edge chunks in a packed R-tree ([`super::packed`]) answer "could these two boundaries touch
 //! inside this box?" in microseconds, which lets the overlay decide most pairs (disjoint, or
 //! one side wholly inside the other) without any boolean operation. A per-segment index would
 //! be exact but costs far more memory and build time for the same decisions.
 
+use super::packed::{Bx, Packed};
 use geo::{BoundingRect, Coord, MultiPolygon, Rect};
-use rstar::{AABB, RTree, RTreeObject};
 
 /// Edges per chunk.
 pub const CHUNK_EDGES: usize = 32;
 
-/// The bounding box of one run of edges.
+/// Where one run of edges lies: polygon, ring (0 = exterior) and the run of edges `start..end`
+/// (edge i joins points i, i+1).
 #[derive(Debug, Clone, Copy)]
 pub struct Chunk {
-    env: AABB<[f64; 2]>,
-    /// Polygon, ring (0 = exterior) and the run of edges `start..end` (edge i joins points i, i+1).
     poly: u32,
     ring: u32,
     start: u32,
     end: u32,
 }
 
-impl RTreeObject for Chunk {
-    type Envelope = AABB<[f64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.env
-    }
-}
-
-/// R-tree of edge-chunk boxes of one multipolygon.
+/// Packed R-tree of the edge-chunk boxes of one multipolygon.
 #[derive(Debug, Clone)]
 pub struct ChunkIndex {
-    tree: RTree<Chunk>,
+    tree: Packed<Chunk>,
 }
 
-fn rect_env(r: Rect<f64>) -> AABB<[f64; 2]> {
-    AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y])
+fn rect_bx(r: Rect<f64>) -> Bx {
+    Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] }
+}
+
+impl Chunk {
+    /// The chunk's points (`end - start + 1` of them) in `mp`.
+    #[inline]
+    fn points<'a>(&self, mp: &'a MultiPolygon<f64>) -> &'a [Coord<f64>] {
+        let poly = &mp.0[self.poly as usize];
+        let ring = if self.ring == 0 { poly.exterior() } else { &poly.interiors()[self.ring as usize - 1] };
+        &ring.0[self.start as usize..=self.end as usize]
+    }
 }
 
 impl ChunkIndex {
     /// Builds the index over every ring of `mp`.
     pub fn new(mp: &MultiPolygon<f64>) -> Self {
-        let mut chunks = Vec::new();
+        thread_local! {
+            // Reused between calls: a million one-chunk indexes then cost one exact allocation
+            // each (`Packed::in_order` copies the items out).
+            static SCRATCH: std::cell::RefCell<Vec<(Bx, Chunk)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SCRATCH.with_borrow_mut(|chunks| {
+            chunks.clear();
+            Self::collect(mp, chunks);
+            // In ring order (see `Packed::in_order`), for `clip`.
+            ChunkIndex { tree: Packed::in_order(chunks) }
+        })
+    }
+
+    fn collect(mp: &MultiPolygon<f64>, chunks: &mut Vec<(Bx, Chunk)>) {
         for (pi, poly) in mp.0.iter().enumerate() {
             for (ri, ring) in std::iter::once(poly.exterior()).chain(poly.interiors()).enumerate() {
                 let c: &[Coord<f64>] = &ring.0;
@@ -68,56 +83,45 @@ impl ChunkIndex {
                         hi = nhi;
                         end += 1;
                     }
-                    chunks.push(Chunk {
-                        env: AABB::from_corners(lo, hi),
-                        poly: pi as u32,
-                        ring: ri as u32,
-                        start: start as u32,
-                        end: end as u32,
-                    });
+                    let chunk = Chunk { poly: pi as u32, ring: ri as u32, start: start as u32, end: end as u32 };
+                    chunks.push((Bx { min: lo, max: hi }, chunk));
                     start = end;
                 }
             }
         }
-        ChunkIndex { tree: RTree::bulk_load(chunks) }
     }
 
     /// True when some chunk of `self` and some chunk of `other`, both meeting `window`, have
     /// overlapping boxes: the two boundaries *may* meet there. False proves they do not meet
     /// inside `window`.
     pub fn may_touch(&self, other: &ChunkIndex, window: Rect<f64>) -> bool {
-        let w = rect_env(window);
+        let w = rect_bx(window);
         // Walk the smaller side's chunks and probe the other tree.
-        let (small, large) = if self.tree.size() <= other.tree.size() { (self, other) } else { (other, self) };
-        small
-            .tree
-            .locate_in_envelope_intersecting(&w)
-            .any(|c| large.tree.locate_in_envelope_intersecting(&c.env).next().is_some())
+        let (small, large) = if self.tree.len() <= other.tree.len() { (self, other) } else { (other, self) };
+        !small.tree.visit(&w, &mut |b, _| !large.tree.any_meets(b))
     }
 
     /// Point-in-polygon for the multipolygon this index was built from (even-odd over all
     /// rings, so holes count), casting a ray towards +x through the chunks it meets only.
     /// Points exactly on the boundary may go either way.
     pub fn contains(&self, mp: &MultiPolygon<f64>, p: Coord<f64>) -> bool {
-        let env = self.tree.root().envelope();
-        let (lo, hi) = (env.lower(), env.upper());
-        if p.x > hi[0] || p.x < lo[0] || p.y > hi[1] || p.y < lo[1] {
+        let env = self.tree.extent();
+        let (lo, hi) = (env.min, env.max);
+        if !(p.x <= hi[0] && p.x >= lo[0] && p.y <= hi[1] && p.y >= lo[1]) {
             return false;
         }
         // Cast the ray towards the nearest side of the envelope: fewer chunks to visit.
         let dists = [hi[0] - p.x, p.x - lo[0], hi[1] - p.y, p.y - lo[1]];
         let dir = (0..4).min_by(|&a, &b| dists[a].total_cmp(&dists[b])).unwrap_or(0);
         let ray = match dir {
-            0 => AABB::from_corners([p.x, p.y], [hi[0], p.y]),
-            1 => AABB::from_corners([lo[0], p.y], [p.x, p.y]),
-            2 => AABB::from_corners([p.x, p.y], [p.x, hi[1]]),
-            _ => AABB::from_corners([p.x, lo[1]], [p.x, p.y]),
+            0 => Bx { min: [p.x, p.y], max: [hi[0], p.y] },
+            1 => Bx { min: [lo[0], p.y], max: [p.x, p.y] },
+            2 => Bx { min: [p.x, p.y], max: [p.x, hi[1]] },
+            _ => Bx { min: [p.x, lo[1]], max: [p.x, p.y] },
         };
         let mut inside = false;
-        for c in self.tree.locate_in_envelope_intersecting(&ray) {
-            let poly = &mp.0[c.poly as usize];
-            let ring = if c.ring == 0 { poly.exterior() } else { &poly.interiors()[c.ring as usize - 1] };
-            for w in ring.0[c.start as usize..=c.end as usize].windows(2) {
+        self.tree.visit(&ray, &mut |_, c| {
+            for w in c.points(mp).windows(2) {
                 let (a, b) = (w[0], w[1]);
                 let crosses = match dir {
                     0 | 1 => {
@@ -137,13 +141,14 @@ impl ChunkIndex {
                     inside = !inside;
                 }
             }
-        }
+            true
+        });
         inside
     }
 
     /// True when some chunk box meets `window`: the boundary may pass through it.
     pub fn meets(&self, window: Rect<f64>) -> bool {
-        self.tree.locate_in_envelope_intersecting(&rect_env(window)).next().is_some()
+        self.tree.any_meets(&rect_bx(window))
     }
 
     /// The parts of segment `a`–`b` that lie inside the multipolygon (even-odd), as parameter
@@ -151,13 +156,11 @@ impl ChunkIndex {
     /// boundary (found through the chunks its box meets) and each piece is classified by its
     /// midpoint.
     pub fn segment_inside(&self, mp: &MultiPolygon<f64>, a: Coord<f64>, b: Coord<f64>) -> Vec<(f64, f64)> {
-        let seg_env = AABB::from_corners([a.x.min(b.x), a.y.min(b.y)], [a.x.max(b.x), a.y.max(b.y)]);
+        let seg = Bx::of([a.x, a.y], [b.x, b.y]);
         let mut ts = vec![0.0, 1.0];
         let (dx, dy) = (b.x - a.x, b.y - a.y);
-        for c in self.tree.locate_in_envelope_intersecting(&seg_env) {
-            let poly = &mp.0[c.poly as usize];
-            let ring = if c.ring == 0 { poly.exterior() } else { &poly.interiors()[c.ring as usize - 1] };
-            for w in ring.0[c.start as usize..=c.end as usize].windows(2) {
+        self.tree.visit(&seg, &mut |_, c| {
+            for w in c.points(mp).windows(2) {
                 let (p, q) = (w[0], w[1]);
                 let (ex, ey) = (q.x - p.x, q.y - p.y);
                 let den = dx * ey - dy * ex;
@@ -170,7 +173,8 @@ impl ChunkIndex {
                     ts.push(t);
                 }
             }
-        }
+            true
+        });
         ts.sort_by(f64::total_cmp);
         ts.dedup();
         let mut out: Vec<(f64, f64)> = Vec::new();
@@ -186,19 +190,91 @@ impl ChunkIndex {
         out
     }
 
+    /// [`clip_to_rect`](super::clip_to_rect) of the multipolygon this index was built from,
+    /// visiting only the stretches of boundary near `rect`: a stretch whose box misses `rect`
+    /// lies beyond one of its sides, so it is replaced by the straight line between its ends
+    /// (which lies there too and leaves the clipped region unchanged). A unit of 50,000
+    /// vertices clipped to a hexagon's box then costs a few hundred vertices, not 50,000.
+    pub fn clip(&self, mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
+        let w = rect_bx(rect);
+        let ext = self.tree.extent();
+        let area = |b: &Bx| (b.max[0] - b.min[0]) * (b.max[1] - b.min[1]);
+        if area(&w) * 4.0 >= area(&ext) {
+            // Most of the boundary is near a window this large: one pass over every vertex.
+            return super::clip_to_rect(mp, rect);
+        }
+        let items = self.tree.items();
+        let inside =
+            |b: &Bx| b.min[0] >= w.min[0] && b.max[0] <= w.max[0] && b.min[1] >= w.min[1] && b.max[1] <= w.max[1];
+        // Reduced open rings, in order: (polygon, ring, points, wholly inside).
+        type Reduced = Vec<(u32, u32, Vec<Coord<f64>>, bool)>;
+        fn ring_of<'a>(rings: &'a mut Reduced, c: &Chunk) -> &'a mut (u32, u32, Vec<Coord<f64>>, bool) {
+            if rings.last().is_none_or(|x| (x.0, x.1) != (c.poly, c.ring)) {
+                rings.push((c.poly, c.ring, Vec::new(), true));
+            }
+            let last = rings.len() - 1;
+            &mut rings[last]
+        }
+        let mut rings: Reduced = Vec::new();
+        self.tree.walk_in_order(&mut |b, _| !b.meets(&w), &mut |b, r| {
+            let (first, last) = (&items[r.start].1, &items[r.end - 1].1);
+            if b.meets(&w) {
+                // One chunk near the window: every point but its last, which starts the
+                // next chunk (or closes the ring).
+                let pts = first.points(mp);
+                let ring = ring_of(&mut rings, first);
+                ring.2.extend_from_slice(&pts[..pts.len() - 1]);
+                ring.3 &= inside(b);
+                return;
+            }
+            // Chunks beyond one side of the window: the ring they start in keeps its first
+            // point there (the straight line to its next point stays beyond that side);
+            // rings wholly among them clip to nothing and are left out; the ring they end
+            // in started among them, at its point 0.
+            let ring = ring_of(&mut rings, first);
+            ring.2.push(first.points(mp)[0]);
+            ring.3 = false;
+            if (last.poly, last.ring) != (first.poly, first.ring) {
+                let start = Chunk { start: 0, ..*last };
+                let ring = ring_of(&mut rings, last);
+                ring.2.push(start.points(mp)[0]);
+                ring.3 = false;
+            }
+        });
+        let mut out: Vec<geo::Polygon<f64>> = Vec::new();
+        // The polygon whose clipped shell was pushed last: its holes follow it.
+        let mut current = None;
+        for (poly, ring, pts, all_inside) in rings {
+            let pts = if all_inside { pts } else { super::clip::clip_points(pts, rect) };
+            if ring == 0 {
+                current = None;
+                if pts.len() >= 3 {
+                    out.push(geo::Polygon::new(geo::LineString::from(pts), vec![]));
+                    current = Some(poly);
+                }
+            } else if current == Some(poly)
+                && pts.len() >= 3
+                && let Some(p) = out.last_mut()
+            {
+                p.interiors_push(pts);
+            }
+        }
+        MultiPolygon(out)
+    }
+
     /// Number of chunk boxes meeting `window`.
     pub fn count_in(&self, window: Rect<f64>) -> usize {
-        self.tree.locate_in_envelope_intersecting(&rect_env(window)).count()
+        self.tree.count_meeting(&rect_bx(window))
     }
 
     /// Number of chunks.
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.tree.len()
     }
 
     /// True when the multipolygon had no edges.
     pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
+        self.tree.is_empty()
     }
 }
 
@@ -217,6 +293,73 @@ mod tests {
         assert!(!bi.may_touch(&si, w));
         let w2 = cross.bounding_rect().unwrap();
         assert!(bi.may_touch(&ci, w2));
+    }
+
+    /// A ring of `n` points, wiggling around a circle.
+    fn wiggle(cx: f64, cy: f64, r: f64, n: usize, amp: f64) -> Vec<(f64, f64)> {
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / n as f64 * std::f64::consts::TAU;
+                let rr = r * (1.0 + amp * (9.0 * t).sin());
+                (cx + rr * t.cos(), cy + rr * t.sin())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn clip_through_the_index_equals_clipping_every_vertex() {
+        use crate::geometry::{area_km2, clip_to_rect};
+        use geo::{BooleanOps, LineString, Polygon};
+        // Several parts, one with two holes, thousands of vertices (several index levels), a
+        // degenerate part; windows small and large, inside, across and outside.
+        let mut big = wiggle(10.0, 40.0, 5.0, 6000, 0.3);
+        big.reverse();
+        let mut parts = vec![
+            Polygon::new(
+                LineString::from(big),
+                vec![
+                    LineString::from(wiggle(9.0, 40.0, 1.0, 700, 0.1)),
+                    LineString::from(wiggle(12.5, 40.5, 0.8, 40, 0.1)),
+                ],
+            ),
+            Polygon::new(LineString::from(wiggle(25.0, 41.0, 2.0, 900, 0.2)), vec![]),
+            Polygon::new(LineString::from(vec![(30.0, 30.0), (31.0, 30.0), (30.0, 30.0)]), vec![]),
+            Polygon::new(LineString::from(wiggle(-5.0, 38.0, 0.5, 12, 0.0)), vec![]),
+        ];
+        // An archipelago: hundreds of one-chunk islands, every fifth with a lake, so index
+        // nodes span many rings.
+        for i in 0..600 {
+            let (x, y) = (40.0 + (i % 30) as f64 * 0.5, 20.0 + (i / 30) as f64 * 0.5);
+            let lakes = if i % 5 == 0 { vec![LineString::from(wiggle(x, y, 0.05, 8, 0.0))] } else { vec![] };
+            parts.push(Polygon::new(LineString::from(wiggle(x, y, 0.2, 10, 0.1)), lakes));
+        }
+        let mp = MultiPolygon(parts);
+        let ix = ChunkIndex::new(&mp);
+        assert!(ix.len() > 16 * 16, "{} chunks: too few for two levels", ix.len());
+        let empty = MultiPolygon::new(vec![]);
+        let mut windows = Vec::new();
+        for (x, y) in [
+            (9.0, 40.0),
+            (14.0, 44.0),
+            (5.5, 40.0),
+            (12.5, 40.5),
+            (25.0, 41.0),
+            (-5.0, 38.0),
+            (40.0, 0.0),
+            (47.1, 24.3),
+            (40.0, 20.0),
+            (54.5, 29.5),
+        ] {
+            for h in [0.05, 0.3, 1.0, 3.0, 20.0] {
+                windows.push(Rect::new(Coord { x: x - h, y: y - h * 0.7 }, Coord { x: x + h, y: y + h * 1.3 }));
+            }
+        }
+        for w in windows {
+            // Even-odd normalisation, as the overlay's BooleanOps read the rings.
+            let a = area_km2(&ix.clip(&mp, w).union(&empty));
+            let b = area_km2(&clip_to_rect(&mp, w).union(&empty));
+            assert!((a - b).abs() <= 1e-9 * b.max(1.0), "window {w:?}: {a} vs {b}");
+        }
     }
 
     #[test]

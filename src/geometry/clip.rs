@@ -98,6 +98,12 @@ pub fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Vec<Coord<f64>> {
     if all_inside {
         return pts;
     }
+    clip_points(pts, rect)
+}
+
+/// Sutherland–Hodgman: clips an open ring (as a point list) to `rect`.
+pub(crate) fn clip_points(mut pts: Vec<Coord<f64>>, rect: Rect<f64>) -> Vec<Coord<f64>> {
+    let (min, max) = (rect.min(), rect.max());
     let mut buf = Vec::with_capacity(pts.len());
     for side in [Side::Left(min.x), Side::Right(max.x), Side::Bottom(min.y), Side::Top(max.y)] {
         clip_side(&pts, side, &mut buf);

@@ -9,6 +9,7 @@
 pub mod area;
 pub mod chunks;
 pub mod clip;
+pub mod packed;
 pub mod repair;
 pub mod validity;
 

@@ -41,33 +41,22 @@ impl RepairCounts {
     }
 }
 
-/// Cleans one ring: no repeated consecutive points, closed. `None` if degenerate.
-fn clean_ring(raw: &[Coord<f64>], counts: &mut RepairCounts) -> Option<Vec<Coord<f64>>> {
-    let mut pts: Vec<Coord<f64>> = Vec::with_capacity(raw.len() + 1);
-    for &c in raw {
-        if pts.last() != Some(&c) {
-            pts.push(c);
-        }
-    }
+/// Cleans one ring in place: no repeated consecutive points, closed. `None` if degenerate.
+fn clean_ring(mut pts: Vec<Coord<f64>>, counts: &mut RepairCounts) -> Option<Vec<Coord<f64>>> {
+    pts.dedup();
     if pts.len() >= 2 && pts[0] == pts[pts.len() - 1] {
         pts.pop();
     } else if !pts.is_empty() {
         counts.unclosed_rings += 1;
     }
-    // At least 3 distinct points, not all collinear in a way that leaves no area.
-    let distinct = {
-        let mut v = pts.clone();
-        v.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
-        v.dedup();
-        v.len()
-    };
-    // Points all on one line bound nothing either (a bowtie's zero signed area is not that).
-    let collinear = distinct >= 3 && {
-        let p0 = pts[0];
+    // At least 3 distinct points, not all on one line (a bowtie's zero signed area is not
+    // that): some point lies off the line through the first point and the next distinct one.
+    // Fewer than 3 distinct points always fail this too.
+    let bounds_area = pts.first().is_some_and(|&p0| {
         let p1 = pts.iter().copied().find(|p| *p != p0).unwrap_or(p0);
-        pts.iter().all(|p| (p1.x - p0.x) * (p.y - p0.y) - (p1.y - p0.y) * (p.x - p0.x) == 0.0)
-    };
-    if distinct < 3 || collinear {
+        pts.iter().any(|p| (p1.x - p0.x) * (p.y - p0.y) - (p1.y - p0.y) * (p.x - p0.x) != 0.0)
+    });
+    if !bounds_area {
         counts.degenerate_rings += 1;
         return None;
     }
@@ -166,7 +155,7 @@ pub fn normalize_polygons(polys: Vec<Vec<Vec<Coord<f64>>>>) -> (MultiPolygon<f64
     for rings in polys {
         let mut rings = rings.into_iter();
         let Some(shell) = rings.next() else { continue };
-        let Some(mut shell) = clean_ring(&shell, &mut counts) else {
+        let Some(mut shell) = clean_ring(shell, &mut counts) else {
             // Its holes go with it.
             counts.degenerate_rings += rings.len();
             continue;
@@ -174,7 +163,7 @@ pub fn normalize_polygons(polys: Vec<Vec<Vec<Coord<f64>>>>) -> (MultiPolygon<f64
         let mut crossed = unwrap_ring(&mut shell, &mut counts);
         let mut holes = Vec::new();
         for h in rings {
-            if let Some(mut h) = clean_ring(&h, &mut counts) {
+            if let Some(mut h) = clean_ring(h, &mut counts) {
                 crossed |= unwrap_ring(&mut h, &mut counts);
                 holes.push(LineString::from(h));
             }
@@ -190,30 +179,83 @@ pub fn normalize_polygons(polys: Vec<Vec<Vec<Coord<f64>>>>) -> (MultiPolygon<f64
         }
     }
     let mut mp = MultiPolygon(out);
-    if needs_union || needs_repair(&mp) {
-        if !needs_union {
-            counts.invalid_repaired += 1;
-        }
-        // Like GEOS MakeValid's "structure" method: each ring is made valid on its own with the
-        // non-zero rule (a bowtie keeps both lobes, a loop over itself covers the overlap
-        // once, orientation does not matter), holes are subtracted from their shell, and the
-        // polygons are unioned.
-        let empty = MultiPolygon::new(vec![]);
-        let fix = |r: &LineString<f64>| Polygon::new(r.clone(), vec![]).union_with_fill_rule(&empty, FillRule::NonZero);
-        let pieces: Vec<MultiPolygon<f64>> =
-            mp.0.iter()
-                .map(|p| {
-                    let shell = fix(p.exterior());
-                    if p.interiors().is_empty() {
-                        return shell;
-                    }
-                    let holes: Vec<MultiPolygon<f64>> = p.interiors().iter().map(fix).collect();
-                    shell.difference(&union_all(holes))
-                })
-                .collect();
-        mp = union_all(pieces);
+    if needs_union {
+        // Pieces split at the antimeridian meet their neighbours along ±180°: union them all.
+        mp = union_all(mp.0.iter().map(make_valid).collect());
+    } else if needs_repair(&mp) {
+        counts.invalid_repaired += 1;
+        mp = repair(mp);
     }
     (mp, counts)
+}
+
+/// One polygon made valid like GEOS MakeValid's "structure" method: each ring is made valid on
+/// its own with the non-zero rule (a bowtie keeps both lobes, a loop over itself covers the
+/// overlap once, orientation does not matter), and the holes are subtracted from the shell.
+fn make_valid(p: &Polygon<f64>) -> MultiPolygon<f64> {
+    let empty = MultiPolygon::new(vec![]);
+    let fix = |r: &LineString<f64>| Polygon::new(r.clone(), vec![]).union_with_fill_rule(&empty, FillRule::NonZero);
+    let shell = fix(p.exterior());
+    if p.interiors().is_empty() {
+        return shell;
+    }
+    let holes: Vec<MultiPolygon<f64>> = p.interiors().iter().map(fix).collect();
+    shell.difference(&union_all(holes))
+}
+
+/// Repairs a multipolygon the validity screen flagged, touching only what can be at fault:
+/// components are grouped by overlapping bounding boxes (only components in one group can
+/// overlap, nest or touch); a group the screen passes is kept as it is, any other is made valid
+/// component by component ([`make_valid`]) and unioned. On the world's geography regions (110
+/// flagged features, often one bad island among hundreds of good ones) this is several times
+/// faster than unioning every component of the feature, and leaves the good ones untouched.
+fn repair(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::BoundingRect;
+    let n = mp.0.len();
+    // Union-find over components whose boxes meet, by a sweep over boxes sorted by min x.
+    let rects: Vec<Option<Rect<f64>>> = mp.0.iter().map(|p| p.bounding_rect()).collect();
+    let mut order: Vec<usize> = (0..n).filter(|&i| rects[i].is_some()).collect();
+    let min_x = |i: usize| rects[i].map_or(f64::INFINITY, |r| r.min().x);
+    order.sort_by(|&a, &b| min_x(a).total_cmp(&min_x(b)));
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (k, &i) in order.iter().enumerate() {
+        let Some(ri) = rects[i] else { continue };
+        for &j in &order[k + 1..] {
+            let Some(rj) = rects[j] else { continue };
+            if rj.min().x > ri.max().x {
+                break;
+            }
+            if rj.min().y <= ri.max().y && ri.min().y <= rj.max().y {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        let r = root(&mut parent, i);
+        groups[r].push(i);
+    }
+    let mut polys: Vec<Option<Polygon<f64>>> = mp.0.into_iter().map(Some).collect();
+    let mut out: Vec<Polygon<f64>> = Vec::with_capacity(n);
+    for g in groups.into_iter().filter(|g| !g.is_empty()) {
+        let group = MultiPolygon(g.iter().filter_map(|&i| polys[i].take()).collect());
+        if g.len() < n && !needs_repair(&group) {
+            out.extend(group.0);
+        } else if let [p] = &group.0[..] {
+            out.extend(make_valid(p).0);
+        } else {
+            out.extend(union_all(group.0.iter().map(make_valid).collect()).0);
+        }
+    }
+    MultiPolygon(out)
 }
 
 #[cfg(test)]
@@ -257,6 +299,38 @@ mod tests {
         // Two triangles of 1 square degree each (near the equator).
         let tri = MultiPolygon(vec![wkt!(POLYGON((0. 0.,1. 1.,0. 2.,0. 0.)))]);
         assert!((area_km2(&mp) - 2.0 * area_km2(&tri)).abs() < 1e-3);
+    }
+
+    #[test]
+    fn repair_touches_only_the_components_at_fault() {
+        // A bowtie, two overlapping squares, and a square far from both: the far square is kept
+        // as written (same points, same order), the rest is repaired and unioned.
+        let far = [(10., 10.), (11., 10.), (11., 11.), (10., 11.), (10., 10.)];
+        let (mp, c) = normalize_polygons(vec![
+            rings(&[&[(0., 0.), (2., 2.), (2., 0.), (0., 2.), (0., 0.)]]),
+            rings(&[&[(4., 0.), (6., 0.), (6., 2.), (4., 2.), (4., 0.)]]),
+            rings(&[&[(5., 1.), (7., 1.), (7., 3.), (5., 3.), (5., 1.)]]),
+            rings(&[&far]),
+        ]);
+        assert_eq!(c.invalid_repaired, 1);
+        assert!(mp.is_valid());
+        assert_eq!(mp.0.len(), 4, "two triangles, the merged squares, the far square");
+        let kept = mp.0.iter().find(|p| p.exterior().0[0] == Coord { x: 10.0, y: 10.0 });
+        assert_eq!(kept.map(|p| p.exterior().0.len()), Some(far.len()));
+        // The same area as unioning every component.
+        let all = union_all(
+            [
+                wkt!(POLYGON((0. 0.,1. 1.,0. 2.,0. 0.))),
+                wkt!(POLYGON((1. 1.,2. 0.,2. 2.,1. 1.))),
+                wkt!(POLYGON((4. 0.,6. 0.,6. 2.,4. 2.,4. 0.))),
+                wkt!(POLYGON((5. 1.,7. 1.,7. 3.,5. 3.,5. 1.))),
+                wkt!(POLYGON((10. 10.,11. 10.,11. 11.,10. 11.,10. 10.))),
+            ]
+            .into_iter()
+            .map(|p| MultiPolygon(vec![p]))
+            .collect(),
+        );
+        assert!((area_km2(&mp) - area_km2(&all)).abs() < 1e-9 * area_km2(&all));
     }
 
     #[test]

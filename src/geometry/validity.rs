@@ -9,24 +9,18 @@
 //! and nested components, and answers "needs repair" for any of them. It is conservative:
 //! rings that merely touch at a point are also sent to repair, which is harmless.
 
+use super::packed::{Bx, Packed};
 use geo::line_intersection::line_intersection;
 use geo::{Contains, Coord, Line, MultiPolygon, Point, Polygon, Rect};
-use rstar::{AABB, RTree, RTreeObject};
 
 const RUN: usize = 16;
 
+/// A run of up to `RUN` consecutive segments of one ring.
+#[derive(Clone)]
 struct Run {
-    env: AABB<[f64; 2]>,
     ring: usize,
     start: usize,
     end: usize,
-}
-
-impl RTreeObject for Run {
-    type Envelope = AABB<[f64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.env
-    }
 }
 
 fn seg_box(a: Coord<f64>, b: Coord<f64>) -> ([f64; 2], [f64; 2]) {
@@ -61,41 +55,52 @@ pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
                 lo = [lo[0].min(l[0]), lo[1].min(l[1])];
                 hi = [hi[0].max(h[0]), hi[1].max(h[1])];
             }
-            runs.push(Run { env: AABB::from_corners(lo, hi), ring: ri, start, end });
+            runs.push((Bx { min: lo, max: hi }, Run { ring: ri, start, end }));
             start = end;
         }
     }
-    let tree = RTree::bulk_load(runs);
-    for a in tree.iter() {
-        for b in tree.locate_in_envelope_intersecting(&a.env) {
-            if (b.ring, b.start) < (a.ring, a.start) {
-                continue; // each pair of runs once
-            }
-            for i in a.start..a.end {
-                let (p0, p1) = seg(a.ring, i);
-                let (pl, ph) = seg_box(p0, p1);
-                let j0 = if b.ring == a.ring && b.start == a.start { i + 1 } else { b.start };
-                for j in j0..b.end {
-                    if a.ring == b.ring {
-                        let n = rings[a.ring].len();
-                        if j == i || j == (i + 1) % n || i == (j + 1) % n {
-                            continue; // adjacent segments share their endpoint
-                        }
-                    }
-                    let (q0, q1) = seg(b.ring, j);
-                    let (ql, qh) = seg_box(q0, q1);
-                    if ph[0] < ql[0] || qh[0] < pl[0] || ph[1] < ql[1] || qh[1] < pl[1] {
-                        continue;
-                    }
-                    if line_intersection(Line::new(p0, p1), Line::new(q0, q1)).is_some() {
-                        return true;
+    // Whether two runs have segments that meet (each pair of segments once).
+    let runs_meet = |a: &Run, b: &Run| {
+        for i in a.start..a.end {
+            let (p0, p1) = seg(a.ring, i);
+            let (pl, ph) = seg_box(p0, p1);
+            let j0 = if b.ring == a.ring && b.start == a.start { i + 1 } else { b.start };
+            for j in j0..b.end {
+                if a.ring == b.ring {
+                    let n = rings[a.ring].len();
+                    if j == i || j == (i + 1) % n || i == (j + 1) % n {
+                        continue; // adjacent segments share their endpoint
                     }
                 }
+                let (q0, q1) = seg(b.ring, j);
+                let (ql, qh) = seg_box(q0, q1);
+                if ph[0] < ql[0] || qh[0] < pl[0] || ph[1] < ql[1] || qh[1] < pl[1] {
+                    continue;
+                }
+                if line_intersection(Line::new(p0, p1), Line::new(q0, q1)).is_some() {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    if let [(_, only)] = &runs[..] {
+        // One run (a small polygon, e.g. a grid cell): no index needed.
+        if runs_meet(only, only) {
+            return true;
+        }
+    } else {
+        let tree = Packed::new(runs);
+        for (a_box, a) in tree.items() {
+            // Each pair of runs once.
+            let clear = tree.visit(a_box, &mut |_, b| (b.ring, b.start) < (a.ring, a.start) || !runs_meet(a, b));
+            if !clear {
+                return true;
             }
         }
     }
     // No two rings meet: check holes lie in their shells and components do not nest.
-    for p in &mp.0 {
+    for p in mp.0.iter().filter(|p| !p.interiors().is_empty()) {
         let shell = Polygon::new(p.exterior().clone(), vec![]);
         if p.interiors().iter().any(|h| h.0.first().is_some_and(|c| !shell.contains(&Point(*c)))) {
             return true;
