@@ -629,7 +629,22 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
+/// Zones listed by the summary, most severe first; the rest are counted (a million-zone grid
+/// printed line by line helps no one, and took seconds).
+const SUMMARY_ZONES: usize = 60;
+
 fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // A closed pipe (e.g. `| head`) ends the listing quietly.
+    let _ = write_summary(&mut out, r, analysis).and_then(|()| out.flush());
+}
+
+fn write_summary(
+    out: &mut impl std::io::Write,
+    r: &Report,
+    analysis: &[Vec<Vec<LevelAnalysis>>],
+) -> std::io::Result<()> {
     // The report lists zones in the analysis' order (layer by layer); sort by the one severity
     // order (crossbound::analysis::zone_severity_order), ties by layer and id.
     let flat: Vec<&Vec<LevelAnalysis>> = analysis.iter().flatten().collect();
@@ -640,18 +655,21 @@ fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
     });
     let zones: Vec<&crossbound::report::ZoneReport> = order.iter().map(|&i| &r.zones[i]).collect();
     let cut = zones.iter().filter(|z| z.levels.iter().any(|l| l.cut)).count();
-    println!(
+    writeln!(
+        out,
         "{} of {} zones are cut across jurisdictions (threshold {}, slivers < {} km²)\n",
         cut,
         zones.len(),
         pct(r.params.threshold),
         r.params.min_area_km2
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:<18} {:<34} {:>11}  {:<10} {:>4} {:>6}  jurisdictions (share)",
         "layer/zone", "name", "area km²", "level", "cut", "n_eff"
-    );
-    for z in zones {
+    )?;
+    let shown = zones.len().min(SUMMARY_ZONES);
+    for z in &zones[..shown] {
         for (i, l) in z.levels.iter().enumerate() {
             let level_name = r.levels.get(l.level).map(|x| x.name.as_str()).unwrap_or("?");
             let top: Vec<String> = l.parts.iter().take(4).map(|p| format!("{} {}", p.name, pct(p.share))).collect();
@@ -666,7 +684,8 @@ fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
             } else {
                 (String::new(), String::new(), String::new())
             };
-            println!(
+            writeln!(
+                out,
                 "{:<18} {:<34} {:>11}  {:<10} {:>4} {:>6.2}  {}{}{}",
                 truncate(&id, 18),
                 truncate(&name, 34),
@@ -677,24 +696,34 @@ fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
                 top.join(", "),
                 more,
                 unc
-            );
+            )?;
         }
     }
-    println!(
+    if zones.len() > shown {
+        writeln!(
+            out,
+            "… and {} more zones, less severe (all of them: --out report.json or --csv parts.csv)",
+            zones.len() - shown
+        )?;
+    }
+    writeln!(
+        out,
         "\n{} proposed bodies; write them with --out report.json, or: crossbound brief --body ID --out brief.html",
         r.bodies.len()
-    );
+    )?;
     for b in r.bodies.iter().take(12) {
-        println!(
+        writeln!(
+            out,
             "  {:<36} members: {}; convener: {}",
             b.id,
             b.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
             b.convener.name
-        );
+        )?;
     }
     if r.bodies.len() > 12 {
-        println!("  … and {} more", r.bodies.len() - 12);
+        writeln!(out, "  … and {} more", r.bodies.len() - 12)?;
     }
+    Ok(())
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -254,25 +254,19 @@ pub fn propose_with(
         .collect();
     // Candidates by an R-tree of the bodies' boxes (not every pair: 300k zones make 17k bodies).
     let members: Vec<BTreeSet<usize>> = bodies.iter().map(|b| b.members.iter().map(|m| m.unit).collect()).collect();
-    let boxes: Vec<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>> = rects
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            r.map(|r| {
-                rstar::primitives::GeomWithData::new(
-                    rstar::primitives::Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                )
-            })
-        })
-        .collect();
-    let tree = rstar::RTree::bulk_load(boxes);
+    let bx = |r: Rect<f64>| crate::geometry::packed::Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] };
+    let tree = crate::geometry::packed::Packed::new(
+        rects.iter().enumerate().filter_map(|(i, r)| r.map(|r| (bx(r), i))).collect(),
+    );
     for i in 0..bodies.len() {
         let mi = &members[i];
         let mut best: Option<usize> = None;
         let Some(ri) = rects[i] else { continue };
-        let env = rstar::AABB::from_corners([ri.min().x, ri.min().y], [ri.max().x, ri.max().y]);
-        let mut candidates: Vec<usize> = tree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        let mut candidates: Vec<usize> = Vec::new();
+        tree.visit(&bx(ri), &mut |_, &j| {
+            candidates.push(j);
+            true
+        });
         candidates.sort_unstable();
         for j in candidates {
             if i == j || bodies[i].level != bodies[j].level {
