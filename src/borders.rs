@@ -6,6 +6,7 @@
 //! are — and cheap (one hash per edge). Units digitised independently, whose borders do not
 //! share vertices, will show no common border.
 
+use crate::geometry::packed::Bx;
 use crate::model::Layer;
 use geo::{Coord, Line, LineString, MultiLineString};
 use rustc_hash::FxHashMap as HashMap;
@@ -21,7 +22,13 @@ pub struct SharedBorder {
     pub lines: Vec<Line<f64>>,
     /// Length on the ellipsoid, km.
     pub length_km: f64,
+    /// The box of each run of [`BLOCK`] consecutive `lines` (set by [`Borders::from_pairs`]),
+    /// so a small zone on a long border skips the runs away from it.
+    pub blocks: Vec<Bx>,
 }
+
+/// Lines per block of [`SharedBorder::blocks`].
+pub const BLOCK: usize = 32;
 
 /// All shared borders of a layer, with a lookup by unit.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +87,7 @@ impl Borders {
             .into_iter()
             .map(|((a, b), lines)| {
                 let length_km = lines.iter().map(|l| line_km(*l)).sum();
-                SharedBorder { a, b, lines, length_km }
+                SharedBorder { a, b, lines, length_km, blocks: Vec::new() }
             })
             .collect();
         Borders::from_pairs(pairs)
@@ -90,6 +97,13 @@ impl Borders {
     /// reform scenario.
     pub fn from_pairs(mut pairs: Vec<SharedBorder>) -> Self {
         pairs.sort_by_key(|p| (p.a, p.b));
+        for p in &mut pairs {
+            p.blocks = p
+                .lines
+                .chunks(BLOCK)
+                .map(|c| c.iter().fold(Bx::EMPTY, |a, l| a.union(&Bx::of([l.start.x, l.start.y], [l.end.x, l.end.y]))))
+                .collect();
+        }
         let mut by_unit: HashMap<usize, Vec<usize>> = HashMap::default();
         for (i, p) in pairs.iter().enumerate() {
             by_unit.entry(p.a).or_default().push(i);

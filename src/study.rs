@@ -247,6 +247,10 @@ fn border_inside(
     let whole: HashSet<usize> =
         pieces.iter().filter(|p| matches!(p.geometry, PieceGeometry::WholeUnit)).map(|p| p.unit).collect();
     let present: HashSet<usize> = pieces.iter().map(|p| p.unit).collect();
+    let zone_box = crate::geometry::packed::Bx {
+        min: [zone.bbox.min().x, zone.bbox.min().y],
+        max: [zone.bbox.max().x, zone.bbox.max().y],
+    };
     let mut out = Vec::new();
     for p in pieces {
         for (n, b) in borders.of(p.unit) {
@@ -259,27 +263,34 @@ fn border_inside(
             }
             let mut total = 0.0;
             // Consecutive edges away from the zone boundary are on the same side: one
-            // point-in-polygon test per run.
+            // point-in-polygon test per run. Runs of edges whose box misses the zone's are
+            // outside it: a hexagon on a border thousands of edges long looks at a few dozen.
             let mut prev: Option<(Coord<f64>, bool)> = None;
-            for l in &b.lines {
-                if zone_chunks.meets(Rect::new(l.start, l.end)) {
-                    let (d, s) = (l.end - l.start, l.start);
-                    for (t0, t1) in zone_chunks.segment_inside(&zone.geometry, l.start, l.end) {
-                        total += segment_km(s + d * t0, s + d * t1);
-                    }
+            for (lines, block) in b.lines.chunks(crate::borders::BLOCK).zip(&b.blocks) {
+                if !block.meets(&zone_box) {
                     prev = None;
-                } else {
-                    let inside = match prev {
-                        Some((end, inside)) if end == l.start => inside,
-                        _ => {
-                            let mid = Coord { x: 0.5 * (l.start.x + l.end.x), y: 0.5 * (l.start.y + l.end.y) };
-                            zone_chunks.contains(&zone.geometry, mid)
+                    continue;
+                }
+                for l in lines {
+                    if zone_chunks.meets(Rect::new(l.start, l.end)) {
+                        let (d, s) = (l.end - l.start, l.start);
+                        for (t0, t1) in zone_chunks.segment_inside(&zone.geometry, l.start, l.end) {
+                            total += segment_km(s + d * t0, s + d * t1);
                         }
-                    };
-                    if inside {
-                        total += segment_km(l.start, l.end);
+                        prev = None;
+                    } else {
+                        let inside = match prev {
+                            Some((end, inside)) if end == l.start => inside,
+                            _ => {
+                                let mid = Coord { x: 0.5 * (l.start.x + l.end.x), y: 0.5 * (l.start.y + l.end.y) };
+                                zone_chunks.contains(&zone.geometry, mid)
+                            }
+                        };
+                        if inside {
+                            total += segment_km(l.start, l.end);
+                        }
+                        prev = Some((l.end, inside));
                     }
-                    prev = Some((l.end, inside));
                 }
             }
             if total > 0.0 {

@@ -580,7 +580,13 @@ fn build(w: &World, scenario: &Scenario) -> Study {
                 return;
             }
             let (a, b) = (a.min(b), a.max(b));
-            let e = pairs.entry((a, b)).or_insert_with(|| SharedBorder { a, b, lines: vec![], length_km: 0.0 });
+            let e = pairs.entry((a, b)).or_insert_with(|| SharedBorder {
+                a,
+                b,
+                lines: vec![],
+                length_km: 0.0,
+                blocks: vec![],
+            });
             e.lines.extend_from_slice(lines);
             e.length_km += km;
         };
