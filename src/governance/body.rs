@@ -212,7 +212,13 @@ pub fn propose_with(
         }
         // Groups in which every zone touches or overlaps every other (measured once per pair
         // by the study), built greedily in zone order: no chaining.
-        let touches = |a: usize, b: usize| study.zones_touch((eco, a), (eco, b));
+        // Zones whose boxes are apart do not touch: decided here, without a lookup in (and an
+        // entry for each pair added to) the study's memo of zone relations. A border thousands
+        // of hexagons long puts them all in one group, tried against every clique so far.
+        let boxes = &study.eco[eco].layer.units;
+        let touches = |a: usize, b: usize| {
+            crate::overlay::common_rect(boxes[a].bbox, boxes[b].bbox).is_some() && study.zones_touch((eco, a), (eco, b))
+        };
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for &z in &zones {
             match groups.iter_mut().find(|g| g.iter().all(|&o| touches(o, z))) {
