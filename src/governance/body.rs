@@ -287,6 +287,11 @@ pub fn propose_with(
                 .zones
                 .iter()
                 .flat_map(|&a| bodies[j].zones.iter().map(move |&b| (a, b)))
+                .filter(|&(a, b)| {
+                    // Zones whose boxes are apart share no area: no lookup, nothing remembered.
+                    let (za, zb) = (&study.eco[bodies[i].eco].layer.units[a], &study.eco[bodies[j].eco].layer.units[b]);
+                    crate::overlay::common_rect(za.bbox, zb.bbox).is_some()
+                })
                 .map(|(a, b)| study.zone_overlap_km2((bodies[i].eco, a), (bodies[j].eco, b)))
                 .sum();
             if inside >= 0.99 * areas[i] && best.is_none_or(|b| areas[j] < areas[b]) {
