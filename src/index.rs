@@ -17,10 +17,6 @@ pub struct IndexedLayer {
     pub chunks: Vec<ChunkIndex>,
 }
 
-fn bx(r: Rect<f64>) -> Bx {
-    Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] }
-}
-
 impl IndexedLayer {
     /// Builds the R-tree and the chunk indexes (in parallel).
     pub fn new(layer: Layer) -> Self {
@@ -31,7 +27,8 @@ impl IndexedLayer {
     /// Like [`IndexedLayer::new`], reusing the chunk indexes already built for some units
     /// (`known[i]`, e.g. units a reform scenario left as they were).
     pub fn with_chunks(layer: Layer, known: Vec<Option<ChunkIndex>>) -> Self {
-        let tree = Packed::new(layer.units.iter().enumerate().map(|(i, u)| (bx(u.bbox), i as u32)).collect());
+        let tree =
+            Packed::new(layer.units.iter().enumerate().map(|(i, u)| (Bx::from_rect(u.bbox), i as u32)).collect());
         let chunks =
             layer.units.par_iter().zip(known).map(|(u, k)| k.unwrap_or_else(|| ChunkIndex::new(&u.geometry))).collect();
         IndexedLayer { layer, tree, chunks }
@@ -39,11 +36,7 @@ impl IndexedLayer {
 
     /// Positions of the units whose bounding box meets `rect`, in ascending order.
     pub fn candidates(&self, rect: Rect<f64>) -> Vec<usize> {
-        let mut v: Vec<usize> = Vec::new();
-        self.tree.visit(&bx(rect), &mut |_, &i| {
-            v.push(i as usize);
-            true
-        });
+        let mut v: Vec<usize> = self.tree.meeting(&Bx::from_rect(rect)).into_iter().map(|i| i as usize).collect();
         v.sort_unstable();
         v
     }

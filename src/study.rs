@@ -201,31 +201,28 @@ type RelationMemo = std::collections::HashMap<(ZoneRef, ZoneRef), (bool, f64)>;
 
 impl ZoneRelations {
     fn get(&self, eco: &[IndexedLayer], a: ZoneRef, b: ZoneRef) -> (bool, f64) {
+        let (za, zb) = (&eco[a.0].layer.units[a.1], &eco[b.0].layer.units[b.1]);
+        // Zones whose boxes are apart neither touch nor overlap: answered without the lock and
+        // not remembered (grouping the bodies along a border thousands of hexagons long asks
+        // this of most pairs in the group).
+        let Some(w) = crate::overlay::common_rect(za.bbox, zb.bbox) else { return (false, 0.0) };
         // A poisoned lock only means another thread panicked mid-insert: the map is still valid.
         if let Some(r) = self.memo.lock().unwrap_or_else(|e| e.into_inner()).get(&(a, b)) {
             return *r;
         }
-        let (za, zb) = (&eco[a.0].layer.units[a.1], &eco[b.0].layer.units[b.1]);
-        let r = match crate::overlay::common_rect(za.bbox, zb.bbox) {
-            None => (false, 0.0),
-            Some(w) => {
-                use geo::{BooleanOps, Intersects};
-                let touch = za.geometry.intersects(&zb.geometry);
-                let overlap = if touch {
-                    let ca = crate::geometry::clip_to_rect(&za.geometry, w);
-                    let cb = crate::geometry::clip_to_rect(&zb.geometry, w);
-                    // The kernel can panic on degenerate input (see geometry::repair): count no
-                    // overlap then rather than abort.
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        crate::geometry::area_km2(&ca.intersection(&cb))
-                    }))
-                    .unwrap_or(0.0)
-                } else {
-                    0.0
-                };
-                (touch, overlap)
-            }
+        use geo::{BooleanOps, Intersects};
+        let touch = za.geometry.intersects(&zb.geometry);
+        let overlap = if touch {
+            let ca = crate::geometry::clip_to_rect(&za.geometry, w);
+            let cb = crate::geometry::clip_to_rect(&zb.geometry, w);
+            // The kernel can panic on degenerate input (see geometry::repair): count no overlap
+            // then rather than abort.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::geometry::area_km2(&ca.intersection(&cb))))
+                .unwrap_or(0.0)
+        } else {
+            0.0
         };
+        let r = (touch, overlap);
         self.memo.lock().unwrap_or_else(|e| e.into_inner()).insert((a, b), r);
         r
     }
@@ -247,10 +244,7 @@ fn border_inside(
     let whole: HashSet<usize> =
         pieces.iter().filter(|p| matches!(p.geometry, PieceGeometry::WholeUnit)).map(|p| p.unit).collect();
     let present: HashSet<usize> = pieces.iter().map(|p| p.unit).collect();
-    let zone_box = crate::geometry::packed::Bx {
-        min: [zone.bbox.min().x, zone.bbox.min().y],
-        max: [zone.bbox.max().x, zone.bbox.max().y],
-    };
+    let zone_box = crate::geometry::packed::Bx::from_rect(zone.bbox);
     let mut out = Vec::new();
     for p in pieces {
         for (n, b) in borders.of(p.unit) {

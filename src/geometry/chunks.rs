@@ -1,8 +1,8 @@
 //! An index over runs of consecutive edges ("chunks") of a multipolygon's rings.
 //!
-//! Bounding boxes of 32-edge chunks in a packed R-tree ([`super::packed`]) answer "could these two boundaries touch
-//! inside this box?" in microseconds, which lets the overlay decide most pairs (disjoint, or
-//! one side wholly inside the other) without any boolean operation. A per-segment index would
+//! Bounding boxes of 32-edge chunks in a packed R-tree ([`super::packed`]) answer "could these
+//! two boundaries touch inside this box?" in microseconds, which lets the overlay decide most
+//! pairs (disjoint, or one side wholly inside the other) without any boolean operation. A per-segment index would
 //! be exact but costs far more memory and build time for the same decisions.
 
 use super::packed::{Bx, Packed};
@@ -25,10 +25,6 @@ pub struct Chunk {
 #[derive(Debug, Clone)]
 pub struct ChunkIndex {
     tree: Packed<Chunk>,
-}
-
-fn rect_bx(r: Rect<f64>) -> Bx {
-    Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] }
 }
 
 impl Chunk {
@@ -95,7 +91,7 @@ impl ChunkIndex {
     /// overlapping boxes: the two boundaries *may* meet there. False proves they do not meet
     /// inside `window`.
     pub fn may_touch(&self, other: &ChunkIndex, window: Rect<f64>) -> bool {
-        let w = rect_bx(window);
+        let w = Bx::from_rect(window);
         // Walk the smaller side's chunks and probe the other tree.
         let (small, large) = if self.tree.len() <= other.tree.len() { (self, other) } else { (other, self) };
         !small.tree.visit(&w, &mut |b, _| !large.tree.any_meets(b))
@@ -148,7 +144,7 @@ impl ChunkIndex {
 
     /// True when some chunk box meets `window`: the boundary may pass through it.
     pub fn meets(&self, window: Rect<f64>) -> bool {
-        self.tree.any_meets(&rect_bx(window))
+        self.tree.any_meets(&Bx::from_rect(window))
     }
 
     /// The parts of segment `a`–`b` that lie inside the multipolygon (even-odd), as parameter
@@ -196,7 +192,7 @@ impl ChunkIndex {
     /// (which lies there too and leaves the clipped region unchanged). A unit of 50,000
     /// vertices clipped to a hexagon's box then costs a few hundred vertices, not 50,000.
     pub fn clip(&self, mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
-        let w = rect_bx(rect);
+        let w = Bx::from_rect(rect);
         let ext = self.tree.extent();
         let area = |b: &Bx| (b.max[0] - b.min[0]) * (b.max[1] - b.min[1]);
         if area(&w) * 4.0 >= area(&ext) {
@@ -264,7 +260,7 @@ impl ChunkIndex {
 
     /// Number of chunk boxes meeting `window`.
     pub fn count_in(&self, window: Rect<f64>) -> usize {
-        self.tree.count_meeting(&rect_bx(window))
+        self.tree.count_meeting(&Bx::from_rect(window))
     }
 
     /// Number of chunks.

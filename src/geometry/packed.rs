@@ -25,6 +25,11 @@ impl Bx {
         Bx { min: [a[0].min(b[0]), a[1].min(b[1])], max: [a[0].max(b[0]), a[1].max(b[1])] }
     }
 
+    /// The box of a geo rectangle.
+    pub fn from_rect(r: geo::Rect<f64>) -> Bx {
+        Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] }
+    }
+
     /// An empty box (the identity of [`Bx::union`]).
     pub const EMPTY: Bx = Bx { min: [f64::INFINITY; 2], max: [f64::NEG_INFINITY; 2] };
 
@@ -211,6 +216,19 @@ impl<T> Packed<T> {
         for c in from..(from + NODE).min(e - s) {
             self.walk_node(level - 1, c, whole, each);
         }
+    }
+
+    /// The items whose box meets `q`, in the tree's order.
+    pub fn meeting(&self, q: &Bx) -> Vec<T>
+    where
+        T: Clone,
+    {
+        let mut v = Vec::new();
+        self.visit(q, &mut |_, t| {
+            v.push(t.clone());
+            true
+        });
+        v
     }
 
     /// True when some item's box meets `q`.

@@ -212,13 +212,7 @@ pub fn propose_with(
         }
         // Groups in which every zone touches or overlaps every other (measured once per pair
         // by the study), built greedily in zone order: no chaining.
-        // Zones whose boxes are apart do not touch: decided here, without a lookup in (and an
-        // entry for each pair added to) the study's memo of zone relations. A border thousands
-        // of hexagons long puts them all in one group, tried against every clique so far.
-        let boxes = &study.eco[eco].layer.units;
-        let touches = |a: usize, b: usize| {
-            crate::overlay::common_rect(boxes[a].bbox, boxes[b].bbox).is_some() && study.zones_touch((eco, a), (eco, b))
-        };
+        let touches = |a: usize, b: usize| study.zones_touch((eco, a), (eco, b));
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for &z in &zones {
             match groups.iter_mut().find(|g| g.iter().all(|&o| touches(o, z))) {
@@ -260,19 +254,13 @@ pub fn propose_with(
         .collect();
     // Candidates by an R-tree of the bodies' boxes (not every pair: 300k zones make 17k bodies).
     let members: Vec<BTreeSet<usize>> = bodies.iter().map(|b| b.members.iter().map(|m| m.unit).collect()).collect();
-    let bx = |r: Rect<f64>| crate::geometry::packed::Bx { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y] };
-    let tree = crate::geometry::packed::Packed::new(
-        rects.iter().enumerate().filter_map(|(i, r)| r.map(|r| (bx(r), i))).collect(),
-    );
+    use crate::geometry::packed::{Bx, Packed};
+    let tree = Packed::new(rects.iter().enumerate().filter_map(|(i, r)| r.map(|r| (Bx::from_rect(r), i))).collect());
     for i in 0..bodies.len() {
         let mi = &members[i];
         let mut best: Option<usize> = None;
         let Some(ri) = rects[i] else { continue };
-        let mut candidates: Vec<usize> = Vec::new();
-        tree.visit(&bx(ri), &mut |_, &j| {
-            candidates.push(j);
-            true
-        });
+        let mut candidates: Vec<usize> = tree.meeting(&Bx::from_rect(ri));
         candidates.sort_unstable();
         for j in candidates {
             if i == j || bodies[i].level != bodies[j].level {
@@ -287,11 +275,6 @@ pub fn propose_with(
                 .zones
                 .iter()
                 .flat_map(|&a| bodies[j].zones.iter().map(move |&b| (a, b)))
-                .filter(|&(a, b)| {
-                    // Zones whose boxes are apart share no area: no lookup, nothing remembered.
-                    let (za, zb) = (&study.eco[bodies[i].eco].layer.units[a], &study.eco[bodies[j].eco].layer.units[b]);
-                    crate::overlay::common_rect(za.bbox, zb.bbox).is_some()
-                })
                 .map(|(a, b)| study.zone_overlap_km2((bodies[i].eco, a), (bodies[j].eco, b)))
                 .sum();
             if inside >= 0.99 * areas[i] && best.is_none_or(|b| areas[j] < areas[b]) {
