@@ -23,6 +23,8 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+mod fast;
+
 std::thread_local! {
     /// The cancellation flag of the layer being decoded on this thread (see [`CancelScope`]).
     static CANCEL: std::cell::RefCell<Option<crate::progress::CancelToken>> = const { std::cell::RefCell::new(None) };
@@ -314,18 +316,21 @@ mod split {
                     return None;
                 }
                 i = skip_ws(b, i + 1);
-                let end = value_end(b, i)?;
-                if key == "features" {
-                    if features.is_some() || b[i] != b'[' {
+                let end = if key == "features" {
+                    if features.is_some() || b.get(i) != Some(&b'[') {
                         return None;
                     }
-                    features = Some(elements(text, i, end)?);
+                    let (elements, end) = elements(text, i)?;
+                    features = Some(elements);
+                    end
                 } else {
                     if members.iter().any(|(k, _)| *k == key) {
                         return None;
                     }
+                    let end = value_end(b, i)?;
                     members.push((key, &text[i..end]));
-                }
+                    end
+                };
                 i = skip_ws(b, end);
                 match b.get(i) {
                     Some(b',') => i = skip_ws(b, i + 1),
@@ -341,26 +346,125 @@ mod split {
         Some(Collection { members, features: features? })
     }
 
-    /// The elements of the array `text[start..end]` (`[` … `]`).
-    fn elements(text: &str, start: usize, end: usize) -> Option<Vec<&str>> {
-        let b = &text.as_bytes()[..end];
-        let mut out = Vec::new();
-        let mut i = skip_ws(b, start + 1);
-        if b.get(i) == Some(&b']') {
-            return (i + 1 == end).then_some(out);
+    /// The elements of the array starting at `text[start] == '['`, and the end of the array
+    /// (one past its `]`). A long array (a feature collection of hundreds of megabytes) is split
+    /// on all threads: see [`speculative_elements`].
+    fn elements(text: &str, start: usize) -> Option<(Vec<&str>, usize)> {
+        let b = text.as_bytes();
+        let first = skip_ws(b, start + 1);
+        if b.get(first) == Some(&b']') {
+            return Some((Vec::new(), first + 1));
         }
+        let token = super::CANCEL.with(|t| t.borrow().clone());
+        let cancelled = || token.as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed));
+        if b.len() - first >= SPECULATE_FROM
+            && let Some(split) = speculative_elements(text, first, &cancelled)
+        {
+            return Some(split);
+        }
+        let run = elements_from(text, first, None, &cancelled)?;
+        Some((run.elements, run.end?))
+    }
+
+    /// Arrays at least this long (bytes) are split by [`speculative_elements`].
+    const SPECULATE_FROM: usize = 1 << 22;
+
+    /// Elements scanned from one position, up to a stop position or the array's end.
+    struct Run<'a> {
+        elements: Vec<&'a str>,
+        /// Where the next element starts (at or past the stop position), if the array goes on.
+        next: usize,
+        /// One past the array's `]`, if the run reached it.
+        end: Option<usize>,
+    }
+
+    /// Scans elements from `i` (the start of an element, or so assumed) until an element
+    /// starts at or after `stop`, or the array ends.
+    fn elements_from<'a>(
+        text: &'a str,
+        mut i: usize,
+        stop: Option<usize>,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Option<Run<'a>> {
+        let b = text.as_bytes();
+        let mut elements = Vec::new();
         loop {
-            if out.len() % 4096 == 0 && super::scan_cancelled() {
+            if let Some(stop) = stop
+                && i >= stop
+            {
+                return Some(Run { elements, next: i, end: None });
+            }
+            if elements.len() % 4096 == 0 && cancelled() {
                 return None;
             }
             let e = value_end(b, i)?;
-            out.push(&text[i..e]);
+            elements.push(&text[i..e]);
             i = skip_ws(b, e);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
-                Some(b']') if i + 1 == end => return Some(out),
+                Some(b']') => return Some(Run { elements, next: i, end: Some(i + 1) }),
                 _ => return None,
             }
+        }
+    }
+
+    /// The split of a long array on all threads, checked. The text is cut into pieces, each
+    /// starting at a guessed element boundary (a `{` after `},`); the pieces are scanned in
+    /// parallel, each up to the next one's guessed start. The first piece starts at a true
+    /// boundary; a piece whose scan, from a true boundary, lands exactly on the next guess has
+    /// proved that guess true (the scan is deterministic), and so on along the pieces. Any
+    /// guess not proved (a `},{` inside a string, say): `None`, and the caller scans the array
+    /// on one thread.
+    fn speculative_elements<'a>(
+        text: &'a str,
+        first: usize,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> Option<(Vec<&'a str>, usize)> {
+        use rayon::prelude::*;
+        let b = text.as_bytes();
+        let pieces = rayon::current_num_threads() * 4;
+        if pieces < 2 {
+            return None;
+        }
+        let mut starts = vec![first];
+        for k in 1..pieces {
+            let from = first + (b.len() - first) / pieces * k;
+            if let Some(guess) = guess_boundary(b, from)
+                && guess > *starts.last()?
+            {
+                starts.push(guess);
+            }
+        }
+        let runs: Vec<Option<Run<'a>>> = starts
+            .par_iter()
+            .enumerate()
+            .map(|(k, &s)| elements_from(text, s, starts.get(k + 1).copied(), cancelled))
+            .collect();
+        let mut elements = Vec::with_capacity(runs.iter().flatten().map(|r| r.elements.len()).sum());
+        let last = runs.len() - 1;
+        for (k, run) in runs.into_iter().enumerate() {
+            let run = run?;
+            elements.extend(run.elements);
+            match run.end {
+                Some(end) if k == last => return Some((elements, end)),
+                None if k < last && run.next == starts[k + 1] => {}
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The first `{` at or after `from` that follows `}` and `,` (whitespace allowed between).
+    fn guess_boundary(b: &[u8], from: usize) -> Option<usize> {
+        let mut i = from;
+        loop {
+            i += b.get(i..)?.iter().position(|&c| c == b',')?;
+            let before = b[..i].iter().rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+            let after = skip_ws(b, i + 1);
+            if before.is_some_and(|p| b[p] == b'}') && b.get(after) == Some(&b'{') {
+                return Some(after);
+            }
+            i += 1;
         }
     }
 
@@ -379,6 +483,30 @@ mod split {
             );
             assert_eq!(c.features, [r#"{"a": "}\\"}"#, r#"{"b": [[1,2]]}"#, "null"]);
             assert_eq!(collection(r#"{"features":[]}"#).unwrap().features.len(), 0);
+        }
+
+        #[test]
+        fn the_parallel_split_equals_the_sequential_one_or_declines() {
+            let never = || false;
+            let features: Vec<String> = (0..500)
+                .map(|i| {
+                    format!(r#"{{"type":"Feature","properties":{{"n":"{}"}},"geometry":null}}"#, "x".repeat(i % 7))
+                })
+                .collect();
+            let text = format!("[{}]", features.join(",\n"));
+            let (parallel, end) = speculative_elements(&text, 1, &never).unwrap();
+            assert_eq!(end, text.len());
+            assert_eq!(parallel, features);
+            // A guessed boundary inside a string is not proved: declined.
+            let trap = r#"{"type":"Feature","properties":{"n":"}, {\"a\":1}, }, {"},"geometry":null}"#;
+            let text = format!("[{}]", vec![trap; 200].join(","));
+            let guessed =
+                (1..8).filter_map(|k| guess_boundary(text.as_bytes(), text.len() / 8 * k)).collect::<Vec<_>>();
+            assert!(guessed.iter().any(|&g| !text[..g].ends_with("},{")), "the test must set the trap");
+            assert!(speculative_elements(&text, 1, &never).is_none());
+            let sequential = elements_from(&text, 1, None, &never).unwrap();
+            assert_eq!(sequential.elements.len(), 200);
+            assert_eq!(elements(&text, 0).unwrap().0, sequential.elements);
         }
 
         #[test]
@@ -652,6 +780,9 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
         .map(|(index, text)| {
             if index.is_multiple_of(4096) && cancelled() {
                 return Some(Err(LoadError::Cancelled));
+            }
+            if let Some(f) = fast::feature(text) {
+                return Some(Ok((f.id, f.properties, JsonGeometry::Parsed(f.geometry))));
             }
             if let Ok(f) = serde_json::from_str::<FastFeature<'a>>(text) {
                 if f.kind.as_deref().is_some_and(|k| k != "Feature") {
