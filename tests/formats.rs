@@ -409,18 +409,29 @@ fn load_errors_are_typed() {
     assert!(matches!(e, LoadError::Io { .. }));
 }
 
-/// The report file is serde_json's pretty text of the report, byte for byte, though its zones
-/// and jurisdictions are serialised in parallel batches around a shell.
+/// The report file is the report, value for value, with each zone and each jurisdiction on a
+/// line of its own (compact), though they are serialised in parallel batches around a shell.
 #[test]
-fn report_json_is_the_pretty_text_of_the_report() {
+fn report_json_is_the_report_one_zone_a_line() {
     let (_, _, mut report) = us_report();
     assert!(report.zones.len() > 1 && report.jurisdictions.len() > 1 && !report.bodies.is_empty());
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("r.json");
     for _ in 0..2 {
         crossbound::export::write_report_json(&path, &report).unwrap();
-        let expected = serde_json::to_string_pretty(&report).unwrap() + "\n";
-        assert!(std::fs::read_to_string(&path).unwrap() == expected, "the report text differs");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let expected: serde_json::Value = serde_json::from_str(&serde_json::to_string(&report).unwrap()).unwrap();
+        assert!(written == expected, "the report differs");
+        let lines: std::collections::HashSet<&str> = text.lines().map(|l| l.trim_end_matches(',')).collect();
+        for line in
+            report.zones.iter().map(serde_json::to_string).chain(report.jurisdictions.iter().map(serde_json::to_string))
+        {
+            assert!(
+                lines.contains(format!("    {}", line.unwrap()).as_str()),
+                "a zone or jurisdiction not on its own line"
+            );
+        }
         // Empty arrays too.
         report.jurisdictions.clear();
     }

@@ -14,9 +14,12 @@ use geo::MultiPolygon;
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// Writes the report as pretty JSON: the text serde_json's pretty printer writes, but with the
-/// zones and jurisdictions (with a million zones, nearly all of it) serialised in parallel, a
-/// batch at a time, while the rest is serialised once as a shell around them.
+/// Writes the report as JSON: indented, except that each zone and each jurisdiction is written
+/// compactly on a line of its own. A report of a million zones is then 44% smaller than fully
+/// indented (400 MB, not 700), still readable and diffable zone by zone, and `grep` finds a zone
+/// with its whole record. The zones and jurisdictions (nearly all of a big report) are
+/// serialised in parallel, a batch at a time, while the rest is serialised once as a shell
+/// around them.
 pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
     use crate::report::{JurisdictionReport, ZoneReport};
     use std::io::Write;
@@ -68,9 +71,8 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
     })
 }
 
-/// Writes `items` as serde_json's pretty printer writes an array that is a member of the
-/// top-level object (elements indented by four spaces), serialising `batch` items at a time in
-/// parallel.
+/// Writes `items` as an array that is a member of the top-level object: one compact element a
+/// line, indented by four spaces, serialising `batch` items at a time in parallel.
 fn write_member_array<T: serde::Serialize + Sync>(
     w: &mut impl std::io::Write,
     items: &[T],
@@ -82,22 +84,16 @@ fn write_member_array<T: serde::Serialize + Sync>(
     }
     w.write_all(b"[")?;
     // Each batch is serialised into the buffers of the batch before last: the same memory is
-    // reused (fresh pages are slow to fault in on this VM, and a report can be 700 MB).
+    // reused (fresh pages are slow to fault in on this VM, and a report can be 400 MB).
     let chunk = batch.div_ceil(128).max(1);
     let serialise = |items: &[T], mut bufs: Vec<Vec<u8>>| -> std::io::Result<Vec<Vec<u8>>> {
         bufs.resize_with(items.len().div_ceil(chunk), Vec::new);
         bufs.par_iter_mut().zip(items.par_chunks(chunk)).try_for_each(|(out, chunk)| -> std::io::Result<()> {
-            use serde_json::ser::Formatter;
             out.clear();
-            // The pretty printer, one level deep (inside the top-level object), writes the
-            // chunk as "[\n    A,\n    B\n  ]": straight into the buffer, indented as in the
-            // whole report. Its brackets are then cut and a comma put in front.
-            let mut pretty = Pretty::default();
-            pretty.begin_object(&mut std::io::sink())?;
-            let mut ser = serde_json::Serializer::with_formatter(&mut *out, pretty);
-            serde::Serializer::collect_seq(&mut ser, chunk).map_err(std::io::Error::other)?;
-            out.truncate(out.len() - b"\n  ]".len());
-            out[0] = b',';
+            for item in chunk {
+                out.extend_from_slice(b",\n    ");
+                serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?;
+            }
             Ok(())
         })?;
         Ok(bufs)
@@ -124,77 +120,6 @@ fn write_member_array<T: serde::Serialize + Sync>(
         Ok(())
     })?;
     w.write_all(b"\n  ]")
-}
-
-/// serde_json's pretty printer (two-space indent), byte for byte, but writing each line break
-/// and its indentation in one copy: serde_json's writes the indentation two bytes at a time,
-/// and a zone six levels deep has forty lines (a million-zone report is 700 MB of them).
-#[derive(Default)]
-struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    /// ",\n" then the indentation of the deepest level written in one copy.
-    const LINE: &[u8] = b",\n                                                                ";
-
-    /// A line break (after a comma unless `first`), then the indentation of `self.depth`.
-    fn line<W: ?Sized + std::io::Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
-        let end = 2 + 2 * self.depth;
-        let start = usize::from(first);
-        match Self::LINE.get(start..end) {
-            Some(line) => w.write_all(line),
-            None => {
-                w.write_all(&Self::LINE[start..2])?;
-                (0..self.depth).try_for_each(|_| w.write_all(b"  "))
-            }
-        }
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(w, true)?;
-        }
-        w.write_all(b"]")
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.line(w, first)
-    }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(w, true)?;
-        }
-        w.write_all(b"}")
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
-        self.line(w, first)
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
 }
 
 /// CSV header of [`write_parts_csv`].
@@ -401,17 +326,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn member_arrays_are_written_as_the_pretty_printer_writes_them() {
+    fn member_arrays_are_written_one_compact_element_a_line() {
         let deep = (0..40).fold(json!([1, {}]), |v, i| json!({"k": [v, i]}));
-        let items: Vec<Value> =
-            (0..1000).map(|i| json!({"i": i, "v": [i, {"s": "a\nb"}], "e": [], "d": if i % 100 == 0 { deep.clone() } else { json!(null) }})).collect();
+        let items: Vec<Value> = (0..1000)
+            .map(|i| json!({"i": i, "v": [i, {"s": "a\nb"}], "e": [], "d": (if i % 100 == 0 { deep.clone() } else { json!(null) })}))
+            .collect();
         for n in [0, 1, 2, 999, 1000] {
             for batch in [1, 7, 64, 1 << 16] {
                 let mut text = b"{\n  \"a\": ".to_vec();
                 write_member_array(&mut text, &items[..n], batch).unwrap();
                 text.extend_from_slice(b"\n}");
-                let expected = serde_json::to_string_pretty(&json!({"a": items[..n]})).unwrap();
-                assert_eq!(String::from_utf8(text).unwrap(), expected, "{n} items, batches of {batch}");
+                let text = String::from_utf8(text).unwrap();
+                let parsed: Value = serde_json::from_str(&text).unwrap();
+                assert_eq!(parsed, json!({"a": items[..n]}), "{n} items, batches of {batch}");
+                let lines: Vec<&str> = text.lines().collect();
+                if n > 0 {
+                    assert_eq!(lines.len(), n + 4, "one line per element");
+                    for (line, item) in lines[2..n + 2].iter().zip(&items) {
+                        let element = line.strip_prefix("    ").unwrap().trim_end_matches(',');
+                        assert_eq!(element, serde_json::to_string(item).unwrap());
+                    }
+                } else {
+                    assert_eq!(text, "{\n  \"a\": []\n}");
+                }
             }
         }
     }
