@@ -190,13 +190,16 @@ pub fn build_layer<G: GeometrySource>(
     // Feature ids per kind of repair: unclosed, degenerate, antimeridian, polar, invalid.
     let mut repaired_ids: [Vec<String>; 5] = Default::default();
     // Group by id, in first-appearance order. Ids are usually unique: checked first with a
-    // parallel sort, which spares a million-feature layer a hash map; else `group_of` maps a
-    // key to its position in `groups`.
+    // parallel sort, which spares a million-feature layer a hash map, and then each feature is
+    // a unit, built below straight from `outs` in parallel; else `group_of` maps a key to its
+    // position in `groups`. This pass only checks, counts and notes ids for the warnings.
+    let mut outs = outs;
     let keys_unique = all_distinct(outs.par_iter().filter_map(|(k, _)| k.as_deref()));
     let mut group_of: HashMap<String, usize> = HashMap::new();
-    let mut groups: Vec<(String, Group)> = Vec::with_capacity(if keys_unique { outs.len() } else { 0 });
-    for (f, (key, out)) in features.iter().zip(outs) {
-        let Some(key) = key else {
+    let mut groups: Vec<(String, Group)> = Vec::new();
+    let mut any_polygon = false;
+    for (f, (key, out)) in features.iter().zip(outs.iter_mut()) {
+        let Some(key) = key.as_ref() else {
             return Err(LoadError::Feature {
                 path: path.clone(),
                 index: f.index,
@@ -207,14 +210,15 @@ pub fn build_layer<G: GeometrySource>(
                 },
             });
         };
-        match out.geometry {
+        match &mut out.geometry {
             Err(msg) => {
+                let msg = std::mem::take(msg);
                 return Err(LoadError::Feature { path: path.clone(), index: f.index, id: id_label(f), msg });
             }
-            Ok(None) => match out.skipped_kind {
-                Some(kind) => skipped.entry(kind).or_default().push(key),
-                None if out.empty => empty_ids.push(key),
-                None => null_ids.push(key),
+            Ok(None) => match out.skipped_kind.take() {
+                Some(kind) => skipped.entry(kind).or_default().push(key.clone()),
+                None if out.empty => empty_ids.push(key.clone()),
+                None => null_ids.push(key.clone()),
             },
             Ok(Some((mp, counts))) => {
                 let per_kind = [
@@ -229,16 +233,18 @@ pub fn build_layer<G: GeometrySource>(
                         ids.push(key.clone());
                     }
                 }
-                repairs.add(&counts);
+                repairs.add(counts);
                 if mp.0.is_empty() {
-                    empty_after_repair.push(key);
+                    empty_after_repair.push(key.clone());
+                    out.geometry = Ok(None);
                     continue;
                 }
+                any_polygon = true;
                 if keys_unique {
-                    groups.push((key, Group { first_index: f.index, first: mp, more: Vec::new() }));
                     continue;
                 }
-                match group_of.entry(key) {
+                let mp = std::mem::replace(mp, MultiPolygon::new(Vec::new()));
+                match group_of.entry(key.clone()) {
                     std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1.more.push(mp),
                     std::collections::hash_map::Entry::Vacant(e) => {
                         let key = e.key().clone();
@@ -298,54 +304,77 @@ pub fn build_layer<G: GeometrySource>(
             warn(format!("{n} {what}; features concerned: {}", describe_examples(ids)), n);
         }
     }
-    if groups.is_empty() {
+    if !any_polygon {
         return Err(fmt_err("no polygon features (all geometries were null, empty or not polygons)".into()));
     }
 
-    // Dissolve features sharing an id; areas and boxes in parallel. Each group takes the
-    // properties of its first feature (moved, not copied).
+    // The units: areas and boxes in parallel; features sharing an id dissolved. Each unit takes
+    // the properties of its first feature (moved, not copied).
     drop(group_of);
-    let grouped: Vec<(String, Group, crate::model::Properties)> = groups
-        .into_iter()
-        .map(|(key, g)| {
-            let properties = std::mem::take(&mut features[g.first_index].properties);
-            (key, g, properties)
+    let unit = |key: String, geometry: MultiPolygon<f64>, properties: crate::model::Properties| {
+        let name = fields.name.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
+        let parent_key = fields.parent.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
+        let population = fields.population.as_ref().and_then(|k| properties.get(k)).and_then(value_to_f64);
+        // A non-empty geometry (repair drops empty polygons) always has a box.
+        let bbox = geometry.bounding_rect()?;
+        let area = area_km2(&geometry);
+        Some(Unit {
+            // No name: the id is used (and counted in a warning below).
+            name: name.filter(|n| !n.is_empty()).unwrap_or_default(),
+            id: key,
+            bbox,
+            area_km2: area,
+            geometry,
+            parent_key,
+            population,
+            properties,
         })
-        .collect();
-    let merged_ids: Vec<String> =
-        grouped.iter().filter(|(_, g, _)| !g.more.is_empty()).map(|(k, _, _)| k.clone()).collect();
-    let mut units: Vec<Unit> = grouped
-        .into_par_iter()
-        .filter_map(|(key, g, properties)| {
-            let geometry =
-                if g.more.is_empty() { g.first } else { g.more.into_iter().fold(g.first, |acc, mp| acc.union(&mp)) };
-            let name = fields.name.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
-            let parent_key = fields.parent.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
-            let population = fields.population.as_ref().and_then(|k| properties.get(k)).and_then(value_to_f64);
-            // A non-empty geometry (repair drops empty polygons) always has a box.
-            let bbox = geometry.bounding_rect()?;
-            let area = area_km2(&geometry);
-            Some(Unit {
-                // No name: the id is used (and counted in a warning below).
-                name: name.filter(|n| !n.is_empty()).unwrap_or_default(),
-                id: key,
-                bbox,
-                area_km2: area,
-                geometry,
-                parent_key,
-                population,
-                properties,
+    };
+    let (mut units, merged_ids): (Vec<Unit>, Vec<String>) = if keys_unique {
+        let units = outs
+            .into_par_iter()
+            .zip(features.par_iter_mut())
+            .filter_map(|((key, out), f)| {
+                let (geometry, _) = out.geometry.ok()??;
+                unit(key?, geometry, std::mem::take(&mut f.properties))
             })
-        })
-        .collect();
+            .collect();
+        (units, Vec::new())
+    } else {
+        drop(outs);
+        let grouped: Vec<(String, Group, crate::model::Properties)> = groups
+            .into_iter()
+            .map(|(key, g)| {
+                let properties = std::mem::take(&mut features[g.first_index].properties);
+                (key, g, properties)
+            })
+            .collect();
+        let merged_ids = grouped.iter().filter(|(_, g, _)| !g.more.is_empty()).map(|(k, _, _)| k.clone()).collect();
+        let units = grouped
+            .into_par_iter()
+            .filter_map(|(key, g, properties)| {
+                let geometry = if g.more.is_empty() {
+                    g.first
+                } else {
+                    g.more.into_iter().fold(g.first, |acc, mp| acc.union(&mp))
+                };
+                unit(key, geometry, properties)
+            })
+            .collect();
+        (units, merged_ids)
+    };
     if !merged_ids.is_empty() {
         warn(
             format!("features sharing an id were dissolved into one unit each: {}", describe_examples(&merged_ids)),
             merged_ids.len(),
         );
     }
-    let missing_names: Vec<String> = units.iter().filter(|u| u.name.is_empty()).map(|u| u.id.clone()).collect();
-    if fields.name.is_some() && !missing_names.is_empty() {
+    // (Without a name field every unit takes its id: nothing to warn of.)
+    let missing_names: Vec<String> = match fields.name {
+        Some(_) => units.iter().filter(|u| u.name.is_empty()).map(|u| u.id.clone()).collect(),
+        None => Vec::new(),
+    };
+    if !missing_names.is_empty() {
         warn(
             format!(
                 "{} unit(s) have no name; their id is used: {}",
