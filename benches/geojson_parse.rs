@@ -1,12 +1,12 @@
-//! GeoJSON parsing: crossbound's lean serde decoder against the `geojson` crate, on the same
+//! GeoJSON parsing: crossbound's decoder against the `geojson` crate, on the same
 //! file, in the same run. Only parsing into polygon rings / geo-types and properties is timed
 //! (no reprojection, repair or dissolve, which are the same whichever parser is used).
 //!
 //!     CROSSBOUND_BENCH_DATA=../shared/data/bench cargo bench --bench geojson_parse
 //!
-//! 1. crossbound: the document is split into feature slices by a structural scan, then each
-//!    feature is parsed (properties and geometry, serde) in parallel (rayon), as `io::geojson`
-//!    does.
+//! 1. crossbound: the document is split into feature slices by a structural scan (on both
+//!    threads for a big file), then each feature is read in parallel (rayon) by the hand-written
+//!    reader of `io::geojson::fast` (serde_json for anything unusual), as `io::geojson` does.
 //! 2. geojson crate, `de::deserialize_feature_collection_str_to_vec` with `deserialize_geometry`
 //!    into `geo::Geometry` and the properties flattened into a map (the crate's serde
 //!    helpers; sequential, each feature goes through a `serde_json::Value` first).
