@@ -427,9 +427,12 @@ mod split {
             return None;
         }
         let mut starts = vec![first];
+        let piece = (b.len() - first) / pieces;
         for k in 1..pieces {
-            let from = first + (b.len() - first) / pieces * k;
-            if let Some(guess) = guess_boundary(b, from)
+            let from = first + piece * k;
+            // Looked for within its piece only: a document of one huge feature has no boundary
+            // to find, and the guesses then cost one pass over the text, not one each.
+            if let Some(guess) = guess_boundary(&b[..from + piece], from)
                 && guess > *starts.last()?
             {
                 starts.push(guess);
@@ -454,7 +457,8 @@ mod split {
         None
     }
 
-    /// The first `{` at or after `from` that follows `}` and `,` (whitespace allowed between).
+    /// The first `{` at or after `from` that follows `}` and `,` (whitespace allowed between),
+    /// within `b`.
     fn guess_boundary(b: &[u8], from: usize) -> Option<usize> {
         let mut i = from;
         loop {
