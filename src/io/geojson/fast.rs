@@ -11,8 +11,10 @@
 //!
 //! Numbers: a JSON number of at most 19 significant digits whose significand is at most 2^53
 //! and whose decimal exponent is within ±22 is `significand × 10^e` or `significand / 10^-e`,
-//! both operands exact in `f64`, so one correctly rounded operation: what serde_json computes
-//! for the same text (its `f64_from_parts`). Any other number is handed to serde_json itself.
+//! both operands exact in `f64`, so one correctly rounded operation: the nearest `f64`, which
+//! is what serde_json gives for the same text (crossbound enables its `float_roundtrip`, so
+//! that every number, and every report read back, is the nearest `f64`). Any other number is
+//! handed to serde_json itself.
 
 use crate::io::decode::{Geom, Properties, Rings};
 use geo::Coord;
