@@ -1,9 +1,10 @@
 //! GeoJSON decoder: a FeatureCollection, a single Feature or a bare Geometry.
 //!
-//! Parsing is done with serde_json into lean structs. A FeatureCollection is split into feature
-//! slices by a structural scan (module `split`), and the features are parsed in parallel, geometry
-//! included; anything unusual is parsed as a whole document instead, its geometries kept as raw
-//! JSON slices for the builder. That is faster and leaner than a full GeoJSON object model (see
+//! A FeatureCollection is split into feature slices by a structural scan (module `split`), and
+//! the features are read in parallel, geometry included, by a hand-written reader of the common
+//! shape (module `fast`); any other feature is read by serde_json into lean structs, its
+//! geometry kept as a raw JSON slice for the builder, and anything unusual in the document is
+//! parsed as a whole document instead. That is faster and leaner than a full GeoJSON object model (see
 //! BENCHMARKS.md, "GeoJSON parsing") and lets every error name the feature it comes from.
 //!
 //! Text encodings: UTF-8 (a byte-order mark, as Windows tools write, is skipped with a
@@ -552,79 +553,6 @@ impl GeometrySource for JsonGeometry<'_> {
     }
 }
 
-/// A feature read in one pass, geometry included: what almost every feature is. A feature
-/// this cannot read (a geometry with a wrong member, coordinates before the type) is read
-/// again as a [`RawFeature`], whose geometry the builder parses for the exact error.
-#[derive(Deserialize)]
-struct FastFeature<'a> {
-    #[serde(rename = "type", default, borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(default)]
-    id: Option<Value>,
-    /// An object or null (anything else: read again, for the error).
-    #[serde(default)]
-    properties: Option<Properties>,
-    #[serde(default)]
-    geometry: Option<FastGeometry>,
-}
-
-/// A geometry parsed straight from the feature's text (no intermediate slice); any surprise
-/// is an error, and the feature is read again the slow way.
-struct FastGeometry(Geom);
-
-impl<'de> Deserialize<'de> for FastGeometry {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = FastGeometry;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a GeoJSON geometry")
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<FastGeometry, A::Error> {
-                let mut kind: Option<Cow<'de, str>> = None;
-                let mut polygons: Option<Vec<Rings>> = None;
-                let mut members: Option<Vec<Option<FastGeometry>>> = None;
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "type" if kind.is_none() => kind = Some(map.next_value()?),
-                        "coordinates" if polygons.is_none() => match kind.as_deref() {
-                            Some("Polygon") => polygons = Some(vec![rings(map.next_value()?)]),
-                            Some("MultiPolygon") => {
-                                let r: Vec<Vec<Vec<Pos>>> = map.next_value()?;
-                                polygons = Some(r.into_iter().map(rings).collect());
-                            }
-                            Some(k) if NON_POLYGON_TYPES.contains(&k) => {
-                                map.next_value::<de::IgnoredAny>()?;
-                            }
-                            _ => return Err(de::Error::custom("coordinates before the type")),
-                        },
-                        "geometries" if members.is_none() => {
-                            members = Some(map.next_value::<Option<Vec<Option<FastGeometry>>>>()?.unwrap_or_default())
-                        }
-                        "type" | "coordinates" | "geometries" => return Err(de::Error::custom("repeated member")),
-                        _ => {
-                            map.next_value::<de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                let kind = kind.ok_or_else(|| de::Error::custom("no type"))?;
-                let geom = match kind.as_ref() {
-                    "Polygon" | "MultiPolygon" => {
-                        Geom::Polygons(polygons.ok_or_else(|| de::Error::custom("no coordinates"))?)
-                    }
-                    "GeometryCollection" => collection_geometry(
-                        members.unwrap_or_default().into_iter().map(|m| m.map_or(Geom::Null, |g| g.0)),
-                    ),
-                    k if NON_POLYGON_TYPES.contains(&k) => Geom::Other(kind.into_owned()),
-                    _ => return Err(de::Error::custom("unknown type")),
-                };
-                Ok(FastGeometry(geom))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// The file's text: UTF-8 (a byte-order mark skipped) or UTF-16 with a byte-order mark.
 /// The second value is a warning about the encoding, if any.
 pub fn text_of(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<String>), String> {
@@ -785,15 +713,11 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
             if index.is_multiple_of(4096) && cancelled() {
                 return Some(Err(LoadError::Cancelled));
             }
+            // The common shape, read in one pass; anything else (a GeometryCollection, a point,
+            // a bad geometry) as raw members, its geometry parsed by the builder, which gives
+            // the exact error.
             if let Some(f) = fast::feature(text) {
                 return Some(Ok((f.id, f.properties, JsonGeometry::Parsed(f.geometry))));
-            }
-            if let Ok(f) = serde_json::from_str::<FastFeature<'a>>(text) {
-                if f.kind.as_deref().is_some_and(|k| k != "Feature") {
-                    return None;
-                }
-                let geometry = JsonGeometry::Parsed(f.geometry.map_or(Geom::Null, |g| g.0));
-                return Some(Ok((f.id, f.properties.unwrap_or_default(), geometry)));
             }
             let f: RawFeature<'a> = serde_json::from_str(text).ok()?;
             if f.kind.as_deref().is_some_and(|k| k != "Feature") {
