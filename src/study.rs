@@ -18,7 +18,6 @@ use crate::progress::{Cancelled, Progress};
 use geo::{Coord, Rect};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -241,17 +240,25 @@ fn border_inside(
     pieces: &[Piece],
     borders: &Borders,
 ) -> Vec<(usize, usize, f64)> {
-    let whole: HashSet<usize> =
-        pieces.iter().filter(|p| matches!(p.geometry, PieceGeometry::WholeUnit)).map(|p| p.unit).collect();
-    let present: HashSet<usize> = pieces.iter().map(|p| p.unit).collect();
+    if pieces.len() < 2 {
+        return Vec::new(); // a border needs two units in the zone (most zones of a fine grid)
+    }
+    // The units present, and whether the zone holds each one whole, by unit (a zone has few).
+    let mut present: Vec<(usize, bool)> =
+        pieces.iter().map(|p| (p.unit, matches!(p.geometry, PieceGeometry::WholeUnit))).collect();
+    present.sort_unstable();
+    let find = |u: usize| present.binary_search_by_key(&u, |&(u, _)| u).ok().map(|i| present[i].1);
     let zone_box = crate::geometry::packed::Bx::from_rect(zone.bbox);
     let mut out = Vec::new();
     for p in pieces {
         for (n, b) in borders.of(p.unit) {
-            if n < p.unit || !present.contains(&n) {
-                continue; // each pair once, and only between two units present in the zone
+            if n < p.unit {
+                continue; // each pair once
             }
-            if whole.contains(&p.unit) || whole.contains(&n) {
+            let Some(n_whole) = find(n) else {
+                continue; // only between two units present in the zone
+            };
+            if n_whole || matches!(p.geometry, PieceGeometry::WholeUnit) {
                 out.push((p.unit, n, b.length_km)); // one side lies wholly inside the zone: so does the border
                 continue;
             }

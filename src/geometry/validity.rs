@@ -103,11 +103,16 @@ pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
         one_side.then_some(v)
     };
     // Whether two runs have segments that meet (each pair of segments once), other than at a
-    // benign touch (noted in `touches`).
-    let mut runs_meet = |a: &Run, b: &Run| {
+    // benign touch (noted in `touches`). Only segments within `common`, the intersection of the
+    // runs' boxes, can meet: neighbouring runs of a ring share just an end, so most of their
+    // segments are skipped without a pairwise test.
+    let mut runs_meet = |a: &Run, b: &Run, common: &Bx| {
         for i in a.start..a.end {
             let (p0, p1) = seg(a.ring, i);
             let (pl, ph) = seg_box(p0, p1);
+            if !(Bx { min: pl, max: ph }).meets(common) {
+                continue;
+            }
             let j0 = if b.ring == a.ring && b.start == a.start { i + 1 } else { b.start };
             for j in j0..b.end {
                 if a.ring == b.ring {
@@ -131,16 +136,22 @@ pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
         }
         false
     };
-    if let [(_, only)] = &runs[..] {
+    if let [(only_box, only)] = &runs[..] {
         // One run (a small polygon, e.g. a grid cell): no index needed.
-        if runs_meet(only, only) {
+        if runs_meet(only, only, only_box) {
             return true;
         }
     } else {
         let tree = Packed::new(runs);
         for (a_box, a) in tree.items() {
             // Each pair of runs once.
-            let clear = tree.visit(a_box, &mut |_, b| (b.ring, b.start) < (a.ring, a.start) || !runs_meet(a, b));
+            let clear = tree.visit(a_box, &mut |b_box, b| {
+                let common = Bx {
+                    min: [a_box.min[0].max(b_box.min[0]), a_box.min[1].max(b_box.min[1])],
+                    max: [a_box.max[0].min(b_box.max[0]), a_box.max[1].min(b_box.max[1])],
+                };
+                (b.ring, b.start) < (a.ring, a.start) || !runs_meet(a, b, &common)
+            });
             if !clear {
                 return true;
             }

@@ -13,8 +13,11 @@
 //! and whose decimal exponent is within ±22 is `significand × 10^e` or `significand / 10^-e`,
 //! both operands exact in `f64`, so one correctly rounded operation: the nearest `f64`, which
 //! is what serde_json gives for the same text (crossbound enables its `float_roundtrip`, so
-//! that every number, and every report read back, is the nearest `f64`). Any other number is
-//! handed to serde_json itself.
+//! that every number, and every report read back, is the nearest `f64`). Any other number (17
+//! significant digits, as GDAL writes most coordinates, is past 2^53) is read by the standard
+//! library's `f64` parser, which is also correctly rounded (Eisel–Lemire with an exact
+//! fallback) and twice as fast as serde_json's; a number out of `f64`'s range, which
+//! serde_json rejects, is declined.
 
 use crate::io::decode::{Geom, Properties, Rings};
 use geo::Coord;
@@ -311,7 +314,9 @@ impl<'a> Cursor<'a> {
             let v = if exponent >= 0 { m * POW10[exponent as usize] } else { m / POW10[-exponent as usize] };
             return Some(if negative { -v } else { v });
         }
-        serde_json::from_str::<f64>(&self.s[start..i]).ok()
+        // Already checked to be a JSON number, so the standard parser accepts it; it reads out
+        // of range as infinite, which serde_json rejects: declined, for serde_json's error.
+        self.s[start..i].parse::<f64>().ok().filter(|v| v.is_finite())
     }
 }
 
@@ -345,6 +350,12 @@ mod tests {
             "-1.5e22",
             "1e23",
             "7e-23",
+            "-58.044332647733484",
+            "179.99999999999997158",
+            "2.2250738585072011e-308",
+            "2.4703282292062327e-324",
+            "9007199254740992.5",
+            "0.30000000000000001665",
         ];
         for t in cases {
             let mut c = Cursor { s: t, b: t.as_bytes(), i: 0 };
