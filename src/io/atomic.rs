@@ -22,15 +22,108 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
-/// Like [`write_atomic`], streaming the content through `fill`.
+/// Like [`write_atomic`], streaming the content through `fill` (see [`Streaming`]).
 pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     write_atomic_path(path, |tmp| {
         let f = std::fs::File::create(tmp)?;
-        let mut w = std::io::BufWriter::new(f);
+        let mut w = std::io::BufWriter::new(Streaming::new(f, STREAM_CHUNK));
         fill(&mut w)?;
-        w.into_inner().map_err(|e| e.into_error())?;
-        Ok(())
+        w.into_inner().map_err(|e| e.into_error())?.finish()
     })
+}
+
+/// Bytes per chunk of [`Streaming`].
+const STREAM_CHUNK: u64 = 8 << 20;
+
+/// A file written front to back whose pages go to the disk as they fill (on Linux): when a
+/// chunk is complete its writeback starts, and the chunk two before it is waited for and
+/// dropped from the page cache, so a big output holds three chunks of the cache, not all of
+/// it, and the final sync has almost nothing left to do.
+///
+/// Measured on the 410 MB report of the 1.2M-zone grid: buffered writes took 1.1 s, nearly all
+/// in the kernel filling fresh page-cache pages (on this VM a page the process has not used
+/// recently is slow to get); streamed, the pages are recycled and the same output takes
+/// 0.2–0.35 s including the sync (the Linux "streaming write" pattern: `sync_file_range`, then
+/// `posix_fadvise(DONTNEED)`). Files under two chunks are written as before.
+pub struct Streaming {
+    file: std::fs::File,
+    chunk: u64,
+    /// Bytes written so far.
+    written: u64,
+    /// Bytes whose writeback has been started (a multiple of `chunk`).
+    started: u64,
+    /// False once the file system refused the calls (then it is a plain file).
+    on: bool,
+}
+
+impl Streaming {
+    /// Streams into `file` by chunks of `chunk` bytes.
+    pub fn new(file: std::fs::File, chunk: u64) -> Self {
+        Streaming { file, chunk, written: 0, started: 0, on: cfg!(target_os = "linux") }
+    }
+
+    /// Ends the writing (the caller syncs the file).
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+
+    /// Starts the writeback of each complete chunk, and waits for and drops the chunk two
+    /// before it.
+    #[cfg(target_os = "linux")]
+    fn advance(&mut self) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let fd = self.file.as_raw_fd();
+        while self.on && self.written - self.started >= self.chunk {
+            let (at, len) = (self.started as i64, self.chunk as i64);
+            // SAFETY: plain system calls on an open descriptor; no memory is passed.
+            if unsafe { libc::sync_file_range(fd, at, len, libc::SYNC_FILE_RANGE_WRITE) } != 0 {
+                return self.refused(std::io::Error::last_os_error());
+            }
+            self.started += self.chunk;
+            if let Some(old) = (at as u64).checked_sub(2 * self.chunk) {
+                let wait = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+                // SAFETY: as above.
+                if unsafe { libc::sync_file_range(fd, old as i64, len, wait) } != 0 {
+                    return self.refused(std::io::Error::last_os_error());
+                }
+                // Advice only: its failure changes nothing written.
+                // SAFETY: as above.
+                let _ = unsafe { libc::posix_fadvise(fd, old as i64, len, libc::POSIX_FADV_DONTNEED) };
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn advance(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// A file system without these calls (EINVAL, ENOSYS, ESPIPE): written plainly from then
+    /// on. Any other error (EIO, ENOSPC) is the write's error.
+    #[cfg(target_os = "linux")]
+    fn refused(&mut self, e: std::io::Error) -> std::io::Result<()> {
+        match e.raw_os_error() {
+            Some(libc::EINVAL | libc::ENOSYS | libc::ESPIPE | libc::EOPNOTSUPP) => {
+                self.on = false;
+                Ok(())
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+impl Write for Streaming {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        self.advance()?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Like [`write_atomic`], for writers that need a path (SQLite, Parquet): `fill` writes the
@@ -62,6 +155,22 @@ pub fn write_atomic_path(path: &Path, fill: impl FnOnce(&Path) -> std::io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streams_a_file_of_many_chunks_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        // 4 KB chunks: writeback started, waited for and dropped over about a hundred chunks,
+        // in writes of odd sizes across chunk ends.
+        let bytes: Vec<u8> = (0..400_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut s = Streaming::new(std::fs::File::create(&p).unwrap(), 4096);
+        for piece in bytes.chunks(3001) {
+            s.write_all(piece).unwrap();
+        }
+        assert!(s.started >= 390_000 || !s.on, "{}", s.started);
+        s.finish().unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), bytes);
+    }
 
     #[test]
     fn writes_and_replaces() {
