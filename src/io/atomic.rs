@@ -81,7 +81,8 @@ impl Streaming {
             }
             self.started += self.chunk;
             if let Some(old) = (at as u64).checked_sub(2 * self.chunk) {
-                let wait = libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
+                let wait =
+                    libc::SYNC_FILE_RANGE_WAIT_BEFORE | libc::SYNC_FILE_RANGE_WRITE | libc::SYNC_FILE_RANGE_WAIT_AFTER;
                 // SAFETY: as above.
                 if unsafe { libc::sync_file_range(fd, old as i64, len, wait) } != 0 {
                     return self.refused(std::io::Error::last_os_error());
