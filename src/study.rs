@@ -272,6 +272,29 @@ fn border_inside(
                     prev = None;
                     continue;
                 }
+                // No boundary chunk meets the block's box: the box, and every edge in it, lies
+                // wholly inside the zone or wholly outside. One test decides all its edges.
+                let block_rect =
+                    Rect::new(Coord { x: block.min[0], y: block.min[1] }, Coord { x: block.max[0], y: block.max[1] });
+                if let (false, Some(first), Some(last)) = (zone_chunks.meets(block_rect), lines.first(), lines.last()) {
+                    let inside = match prev {
+                        Some((end, inside)) if end == first.start => inside,
+                        _ => {
+                            let mid = Coord {
+                                x: 0.5 * (first.start.x + first.end.x),
+                                y: 0.5 * (first.start.y + first.end.y),
+                            };
+                            zone_chunks.contains(&zone.geometry, mid)
+                        }
+                    };
+                    if inside {
+                        for l in lines {
+                            total += segment_km(l.start, l.end);
+                        }
+                    }
+                    prev = Some((last.end, inside));
+                    continue;
+                }
                 for l in lines {
                     if zone_chunks.meets(Rect::new(l.start, l.end)) {
                         let (d, s) = (l.end - l.start, l.start);
