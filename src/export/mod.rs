@@ -17,9 +17,10 @@ use std::path::Path;
 /// Writes the report as JSON: indented, except that each zone and each jurisdiction is written
 /// compactly on a line of its own. A report of a million zones is then 44% smaller than fully
 /// indented (400 MB, not 700), still readable and diffable zone by zone, and `grep` finds a zone
-/// with its whole record. The zones and jurisdictions (nearly all of a big report) are
-/// serialised in parallel, a batch at a time, while the rest is serialised once as a shell
-/// around them.
+/// with its whole record. The zones, bodies and jurisdictions (nearly all of a big report) are
+/// serialised in parallel, a batch at a time, streaming, while the rest is serialised once as a
+/// shell around them (the bodies of the 1.2M-zone grid, 68 MB of text, were built whole in
+/// memory first, on one core).
 pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
     use crate::report::{JurisdictionReport, ZoneReport};
     use std::io::Write;
@@ -32,7 +33,7 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
         levels: &'a [crate::report::LevelInfo],
         eco_layers: &'a [crate::report::EcoInfo],
         zones: &'static str,
-        bodies: &'a [BodyReport],
+        bodies: &'static str,
         jurisdictions: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
         scenario: &'a Option<crate::scenario::Scenario>,
@@ -47,7 +48,7 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
         levels,
         eco_layers,
         zones: "\0zones\0",
-        bodies,
+        bodies: "\0bodies\0",
         jurisdictions: "\0jurisdictions\0",
         scenario,
         warnings,
@@ -56,27 +57,42 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
     let text = serde_json::to_string_pretty(&shell).map_err(std::io::Error::other)?;
     let broken = || std::io::Error::other("report shell without its markers");
     let (head, rest) = text.split_once(r#""\u0000zones\u0000""#).ok_or_else(broken)?;
-    let (middle, tail) = rest.split_once(r#""\u0000jurisdictions\u0000""#).ok_or_else(broken)?;
+    let (after_zones, rest) = rest.split_once(r#""\u0000bodies\u0000""#).ok_or_else(broken)?;
+    let (after_bodies, tail) = rest.split_once(r#""\u0000jurisdictions\u0000""#).ok_or_else(broken)?;
     write_atomic_with(path, |w| {
         // A typed buffer in front of the `dyn Write`: serde's many small writes are then
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
         b.write_all(head.as_bytes())?;
-        write_member_array::<ZoneReport>(&mut b, zones, 1 << 16)?;
-        b.write_all(middle.as_bytes())?;
-        write_member_array::<JurisdictionReport>(&mut b, jurisdictions, 1 << 16)?;
+        write_member_array::<ZoneReport>(&mut b, zones, 1 << 16, Layout::Line)?;
+        b.write_all(after_zones.as_bytes())?;
+        write_member_array::<BodyReport>(&mut b, bodies, 1 << 14, Layout::Indented)?;
+        b.write_all(after_bodies.as_bytes())?;
+        write_member_array::<JurisdictionReport>(&mut b, jurisdictions, 1 << 16, Layout::Line)?;
         b.write_all(tail.as_bytes())?;
         b.write_all(b"\n")?;
         b.flush()
     })
 }
 
-/// Writes `items` as an array that is a member of the top-level object: one compact element a
-/// line, indented by four spaces, serialising `batch` items at a time in parallel.
+/// How [`write_member_array`] lays out each element.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// Compact, on a line of its own.
+    Line,
+    /// Indented, as `serde_json::to_string_pretty` writes it in place.
+    Indented,
+}
+
+/// Writes `items` as an array that is a member of the top-level object, each element indented
+/// by four spaces and laid out as `layout` says, serialising `batch` items at a time in
+/// parallel. With [`Layout::Indented`] the text is the same as serde_json's pretty printer
+/// writes for the array in place.
 fn write_member_array<T: serde::Serialize + Sync>(
     w: &mut impl std::io::Write,
     items: &[T],
     batch: usize,
+    layout: Layout,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
     if items.is_empty() {
@@ -90,9 +106,25 @@ fn write_member_array<T: serde::Serialize + Sync>(
         bufs.resize_with(items.len().div_ceil(chunk), Vec::new);
         bufs.par_iter_mut().zip(items.par_chunks(chunk)).try_for_each(|(out, chunk)| -> std::io::Result<()> {
             out.clear();
+            let mut text = Vec::new();
             for item in chunk {
                 out.extend_from_slice(b",\n    ");
-                serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?;
+                match layout {
+                    Layout::Line => serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?,
+                    Layout::Indented => {
+                        // Pretty at the top level, then each line indented two levels deeper
+                        // (a newline in the text is always layout: newlines in strings are
+                        // escaped).
+                        text.clear();
+                        serde_json::to_writer_pretty(&mut text, item).map_err(std::io::Error::other)?;
+                        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+                            if i > 0 {
+                                out.extend_from_slice(b"\n    ");
+                            }
+                            out.extend_from_slice(line);
+                        }
+                    }
+                }
             }
             Ok(())
         })?;
@@ -326,6 +358,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn indented_member_arrays_are_serde_json_pretty_text() {
+        let items: Vec<Value> = (0..300)
+            .map(|i| json!({"i": i, "s": "a\nb \" {", "v": [i, {"e": [], "o": {}}], "n": null, "f": 0.1 * f64::from(i)}))
+            .collect();
+        for n in [0, 1, 2, 299, 300] {
+            for batch in [1, 7, 1 << 14] {
+                let mut text = b"{\n  \"a\": ".to_vec();
+                write_member_array(&mut text, &items[..n], batch, Layout::Indented).unwrap();
+                text.extend_from_slice(b",\n  \"b\": 1\n}");
+                let want = serde_json::to_string_pretty(&json!({"a": items[..n], "b": 1})).unwrap();
+                assert_eq!(String::from_utf8(text).unwrap(), want, "{n} items, batches of {batch}");
+            }
+        }
+    }
+
+    #[test]
     fn member_arrays_are_written_one_compact_element_a_line() {
         let deep = (0..40).fold(json!([1, {}]), |v, i| json!({"k": [v, i]}));
         let items: Vec<Value> = (0..1000)
@@ -334,7 +382,7 @@ mod tests {
         for n in [0, 1, 2, 999, 1000] {
             for batch in [1, 7, 64, 1 << 16] {
                 let mut text = b"{\n  \"a\": ".to_vec();
-                write_member_array(&mut text, &items[..n], batch).unwrap();
+                write_member_array(&mut text, &items[..n], batch, Layout::Line).unwrap();
                 text.extend_from_slice(b"\n}");
                 let text = String::from_utf8(text).unwrap();
                 let parsed: Value = serde_json::from_str(&text).unwrap();
