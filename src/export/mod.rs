@@ -22,7 +22,7 @@ use std::path::Path;
 /// shell around them (the bodies of the 1.2M-zone grid, 68 MB of text, were built whole in
 /// memory first, on one core).
 pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
-    use crate::report::{JurisdictionReport, ZoneReport};
+    use crate::report::ZoneReport;
     use std::io::Write;
     /// The report with its two long arrays left as markers (a string no report holds: the
     /// markers' NUL characters are escaped in JSON text, so they cannot be confused with data).
@@ -64,35 +64,45 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
         b.write_all(head.as_bytes())?;
-        write_member_array::<ZoneReport>(&mut b, zones, 1 << 16, Layout::Line)?;
+        write_member_array(&mut b, zones, 1 << 16, ZoneReport::write_json)?;
         b.write_all(after_zones.as_bytes())?;
-        write_member_array::<BodyReport>(&mut b, bodies, 1 << 14, Layout::Indented)?;
+        write_member_array(&mut b, bodies, 1 << 14, indented)?;
         b.write_all(after_bodies.as_bytes())?;
-        write_member_array::<JurisdictionReport>(&mut b, jurisdictions, 1 << 16, Layout::Line)?;
+        write_member_array(&mut b, jurisdictions, 1 << 16, compact)?;
         b.write_all(tail.as_bytes())?;
         b.write_all(b"\n")?;
         b.flush()
     })
 }
 
-/// How [`write_member_array`] lays out each element.
-#[derive(Clone, Copy)]
-enum Layout {
-    /// Compact, on a line of its own.
-    Line,
-    /// Indented, as `serde_json::to_string_pretty` writes it in place.
-    Indented,
+/// Writes `item` compactly (serde_json's text), for [`write_member_array`].
+fn compact<T: serde::Serialize>(item: &T, out: &mut Vec<u8>) -> std::io::Result<()> {
+    serde_json::to_writer(out, item).map_err(std::io::Error::other)
 }
 
-/// Writes `items` as an array that is a member of the top-level object, each element indented
-/// by four spaces and laid out as `layout` says, serialising `batch` items at a time in
-/// parallel. With [`Layout::Indented`] the text is the same as serde_json's pretty printer
-/// writes for the array in place.
-fn write_member_array<T: serde::Serialize + Sync>(
+/// Writes `item` indented as serde_json's pretty printer writes it two levels deep (as an
+/// element of an array that is a member of the top-level object), for [`write_member_array`].
+fn indented<T: serde::Serialize>(item: &T, out: &mut Vec<u8>) -> std::io::Result<()> {
+    // Pretty at the top level, then each line indented two levels deeper (a newline in the
+    // text is always layout: newlines in strings are escaped).
+    let text = serde_json::to_vec_pretty(item).map_err(std::io::Error::other)?;
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\n    ");
+        }
+        out.extend_from_slice(line);
+    }
+    Ok(())
+}
+
+/// Writes `items` as an array that is a member of the top-level object, each element on a new
+/// line indented by four spaces and written by `write` (e.g. [`compact`], [`indented`]),
+/// `batch` items at a time in parallel.
+fn write_member_array<T: Sync>(
     w: &mut impl std::io::Write,
     items: &[T],
     batch: usize,
-    layout: Layout,
+    write: impl Fn(&T, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
     if items.is_empty() {
@@ -106,25 +116,9 @@ fn write_member_array<T: serde::Serialize + Sync>(
         bufs.resize_with(items.len().div_ceil(chunk), Vec::new);
         bufs.par_iter_mut().zip(items.par_chunks(chunk)).try_for_each(|(out, chunk)| -> std::io::Result<()> {
             out.clear();
-            let mut text = Vec::new();
             for item in chunk {
                 out.extend_from_slice(b",\n    ");
-                match layout {
-                    Layout::Line => serde_json::to_writer(&mut *out, item).map_err(std::io::Error::other)?,
-                    Layout::Indented => {
-                        // Pretty at the top level, then each line indented two levels deeper
-                        // (a newline in the text is always layout: newlines in strings are
-                        // escaped).
-                        text.clear();
-                        serde_json::to_writer_pretty(&mut text, item).map_err(std::io::Error::other)?;
-                        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-                            if i > 0 {
-                                out.extend_from_slice(b"\n    ");
-                            }
-                            out.extend_from_slice(line);
-                        }
-                    }
-                }
+                write(item, out)?;
             }
             Ok(())
         })?;
@@ -360,12 +354,14 @@ mod tests {
     #[test]
     fn indented_member_arrays_are_serde_json_pretty_text() {
         let items: Vec<Value> = (0..300)
-            .map(|i| json!({"i": i, "s": "a\nb \" {", "v": [i, {"e": [], "o": {}}], "n": null, "f": 0.1 * f64::from(i)}))
+            .map(
+                |i| json!({"i": i, "s": "a\nb \" {", "v": [i, {"e": [], "o": {}}], "n": null, "f": 0.1 * f64::from(i)}),
+            )
             .collect();
         for n in [0, 1, 2, 299, 300] {
             for batch in [1, 7, 1 << 14] {
                 let mut text = b"{\n  \"a\": ".to_vec();
-                write_member_array(&mut text, &items[..n], batch, Layout::Indented).unwrap();
+                write_member_array(&mut text, &items[..n], batch, indented).unwrap();
                 text.extend_from_slice(b",\n  \"b\": 1\n}");
                 let want = serde_json::to_string_pretty(&json!({"a": items[..n], "b": 1})).unwrap();
                 assert_eq!(String::from_utf8(text).unwrap(), want, "{n} items, batches of {batch}");
@@ -382,7 +378,7 @@ mod tests {
         for n in [0, 1, 2, 999, 1000] {
             for batch in [1, 7, 64, 1 << 16] {
                 let mut text = b"{\n  \"a\": ".to_vec();
-                write_member_array(&mut text, &items[..n], batch, Layout::Line).unwrap();
+                write_member_array(&mut text, &items[..n], batch, compact).unwrap();
                 text.extend_from_slice(b"\n}");
                 let text = String::from_utf8(text).unwrap();
                 let parsed: Value = serde_json::from_str(&text).unwrap();
