@@ -231,8 +231,11 @@ pub fn propose_with(
     }
     merged.sort_by(|a, b| (a.eco, a.level, a.zones[0]).cmp(&(b.eco, b.level, b.zones[0])));
 
-    // 3. Flesh out each body.
-    let mut bodies: Vec<Body> = merged.iter().map(|d| flesh_out(study, analysis, d, params, gov, scenario)).collect();
+    // 3. Flesh out each body (in parallel: shares, costs, convener and the rules in words, for
+    // a hundred thousand bodies on a fine grid), in order.
+    use rayon::prelude::*;
+    let mut bodies: Vec<Body> =
+        merged.par_iter().map(|d| flesh_out(study, analysis, d, params, gov, scenario)).collect();
 
     // 4. Nesting: smallest strict-superset body at the same level whose zones contain ours. The
     // zones of one layer do not overlap one another, so a body's area is the sum of its zones'
