@@ -384,31 +384,12 @@ mod tests {
 
     #[test]
     fn finds_common_border_of_adjacent_squares() {
-        let mk = |id: &str, mp: MultiPolygon<f64>| Unit {
-            id: id.into(),
-            name: id.into(),
-            bbox: mp.bounding_rect().unwrap(),
-            area_km2: 0.0,
-            geometry: mp,
-            parent_key: None,
-            population: None,
-            properties: Default::default(),
-        };
-        let layer = Layer {
-            name: "t".into(),
-            spec: LayerSpec::new("t"),
-            fields: FieldMapping::default(),
-            crs: "OGC:CRS84".into(),
-            feature_count: 3,
-            load_times: Default::default(),
-            units: vec![
-                mk("a", MultiPolygon(vec![wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.,0. 0.)))])),
-                // Shares the edge x=1 from y=0 to y=1, written the other way round.
-                mk("b", MultiPolygon(vec![wkt!(POLYGON((1. 1.,1. 0.,2. 0.,2. 1.,1. 1.)))])),
-                mk("c", MultiPolygon(vec![wkt!(POLYGON((5. 5.,6. 5.,6. 6.,5. 5.)))])),
-            ],
-            warnings: vec![],
-        };
+        let layer = layer_of(vec![
+            ("a", MultiPolygon(vec![wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.,0. 0.)))])),
+            // Shares the edge x=1 from y=0 to y=1, written the other way round.
+            ("b", MultiPolygon(vec![wkt!(POLYGON((1. 1.,1. 0.,2. 0.,2. 1.,1. 1.)))])),
+            ("c", MultiPolygon(vec![wkt!(POLYGON((5. 5.,6. 5.,6. 6.,5. 5.)))])),
+        ]);
         let b = Borders::build(&layer);
         assert_eq!(b.pairs.len(), 1);
         assert!((b.pairs[0].length_km - 110.574).abs() < 0.01, "{}", b.pairs[0].length_km);
