@@ -102,7 +102,7 @@ fn shard_of(k: [i64; 4]) -> usize {
 
 /// The rings of a unit's boundary, in the order their edges are numbered.
 fn rings(u: &crate::model::Unit) -> impl Iterator<Item = &LineString<f64>> {
-    u.geometry.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    crate::geometry::rings(&u.geometry)
 }
 
 /// The shared edges of `layer` (see [`Borders::build`]): (first unit, later unit, number of

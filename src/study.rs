@@ -267,6 +267,13 @@ fn border_inside(
             // point-in-polygon test per run. Runs of edges whose box misses the zone's are
             // outside it: a hexagon on a border thousands of edges long looks at a few dozen.
             let mut prev: Option<(Coord<f64>, bool)> = None;
+            // Whether edge `l`, away from the zone's boundary, is inside: as the edge before it
+            // when they join, else by its midpoint.
+            let side = |l: &geo::Line<f64>, prev: Option<(Coord<f64>, bool)>| match prev {
+                Some((end, inside)) if end == l.start => inside,
+                _ => zone_chunks
+                    .contains(&zone.geometry, Coord { x: 0.5 * (l.start.x + l.end.x), y: 0.5 * (l.start.y + l.end.y) }),
+            };
             for (lines, block) in b.lines.chunks(crate::borders::BLOCK).zip(&b.blocks) {
                 if !block.meets(&zone_box) {
                     prev = None;
@@ -277,16 +284,7 @@ fn border_inside(
                 let block_rect =
                     Rect::new(Coord { x: block.min[0], y: block.min[1] }, Coord { x: block.max[0], y: block.max[1] });
                 if let (false, Some(first), Some(last)) = (zone_chunks.meets(block_rect), lines.first(), lines.last()) {
-                    let inside = match prev {
-                        Some((end, inside)) if end == first.start => inside,
-                        _ => {
-                            let mid = Coord {
-                                x: 0.5 * (first.start.x + first.end.x),
-                                y: 0.5 * (first.start.y + first.end.y),
-                            };
-                            zone_chunks.contains(&zone.geometry, mid)
-                        }
-                    };
+                    let inside = side(first, prev);
                     if inside {
                         for l in lines {
                             total += segment_km(l.start, l.end);
@@ -303,13 +301,7 @@ fn border_inside(
                         }
                         prev = None;
                     } else {
-                        let inside = match prev {
-                            Some((end, inside)) if end == l.start => inside,
-                            _ => {
-                                let mid = Coord { x: 0.5 * (l.start.x + l.end.x), y: 0.5 * (l.start.y + l.end.y) };
-                                zone_chunks.contains(&zone.geometry, mid)
-                            }
-                        };
+                        let inside = side(l, prev);
                         if inside {
                             total += segment_km(l.start, l.end);
                         }

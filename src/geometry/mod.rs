@@ -17,3 +17,8 @@ pub use area::{area_km2, length_km, ring_area_km2};
 pub use chunks::ChunkIndex;
 pub use clip::clip_to_rect;
 pub use repair::{RepairCounts, normalize_polygons};
+
+/// Every ring of `mp`: each polygon's exterior, then its holes, polygon by polygon.
+pub fn rings(mp: &geo::MultiPolygon<f64>) -> impl Iterator<Item = &geo::LineString<f64>> {
+    mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+}

@@ -42,6 +42,15 @@ impl Bx {
         }
     }
 
+    /// The box both hold (empty, `min` > `max` on an axis, when they are apart).
+    #[inline]
+    pub fn intersection(&self, o: &Bx) -> Bx {
+        Bx {
+            min: [self.min[0].max(o.min[0]), self.min[1].max(o.min[1])],
+            max: [self.max[0].min(o.max[0]), self.max[1].min(o.max[1])],
+        }
+    }
+
     /// True when the boxes share a point (touching counts).
     #[inline]
     pub fn meets(&self, o: &Bx) -> bool {

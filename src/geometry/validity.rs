@@ -39,14 +39,12 @@ fn seg_box(a: Coord<f64>, b: Coord<f64>) -> ([f64; 2], [f64; 2]) {
 /// True when `mp` may be invalid in a way that matters (see the module docs).
 pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
     // Every ring, open (without the closing point).
-    let rings: Vec<&[Coord<f64>]> =
-        mp.0.iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .map(|r| {
-                let c = &r.0[..];
-                if c.len() > 1 && c[0] == c[c.len() - 1] { &c[..c.len() - 1] } else { c }
-            })
-            .collect();
+    let rings: Vec<&[Coord<f64>]> = super::rings(mp)
+        .map(|r| {
+            let c = &r.0[..];
+            if c.len() > 1 && c[0] == c[c.len() - 1] { &c[..c.len() - 1] } else { c }
+        })
+        .collect();
     let seg = |ring: usize, i: usize| {
         let r = rings[ring];
         (r[i], r[(i + 1) % r.len()])
@@ -146,11 +144,7 @@ pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
         for (a_box, a) in tree.items() {
             // Each pair of runs once.
             let clear = tree.visit(a_box, &mut |b_box, b| {
-                let common = Bx {
-                    min: [a_box.min[0].max(b_box.min[0]), a_box.min[1].max(b_box.min[1])],
-                    max: [a_box.max[0].min(b_box.max[0]), a_box.max[1].min(b_box.max[1])],
-                };
-                (b.ring, b.start) < (a.ring, a.start) || !runs_meet(a, b, &common)
+                (b.ring, b.start) < (a.ring, a.start) || !runs_meet(a, b, &a_box.intersection(b_box))
             });
             if !clear {
                 return true;

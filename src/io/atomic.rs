@@ -28,7 +28,7 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::
         let f = std::fs::File::create(tmp)?;
         let mut w = std::io::BufWriter::new(Streaming::new(f, STREAM_CHUNK));
         fill(&mut w)?;
-        w.into_inner().map_err(|e| e.into_error())?.finish()
+        w.into_inner().map_err(|e| e.into_error())?.flush()
     })
 }
 
@@ -60,11 +60,6 @@ impl Streaming {
     /// Streams into `file` by chunks of `chunk` bytes.
     pub fn new(file: std::fs::File, chunk: u64) -> Self {
         Streaming { file, chunk, written: 0, started: 0, on: cfg!(target_os = "linux") }
-    }
-
-    /// Ends the writing (the caller syncs the file).
-    pub fn finish(mut self) -> std::io::Result<()> {
-        self.file.flush()
     }
 
     /// Starts the writeback of each complete chunk, and waits for and drops the chunk two
@@ -169,7 +164,7 @@ mod tests {
             s.write_all(piece).unwrap();
         }
         assert!(s.started >= 390_000 || !s.on, "{}", s.started);
-        s.finish().unwrap();
+        s.flush().unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), bytes);
     }
 
