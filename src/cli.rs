@@ -7,7 +7,7 @@ use crossbound::governance::{Body, GovParams, jurisdiction_view, propose};
 use crossbound::model::LayerSpec;
 use crossbound::progress::Progress;
 use crossbound::project::Project;
-use crossbound::report::{Report, build_report};
+use crossbound::report::{Report, ZoneBuilder, Zones, build_report, build_report_without_zones};
 use crossbound::scenario::Scenario;
 use crossbound::study::{Inputs, Study, data_dir};
 use crossbound::{brief, export};
@@ -368,6 +368,25 @@ pub struct Run {
     pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
     pub bodies: Vec<Body>,
     pub report: Report,
+    /// The report's `zones` were left empty, to be built as they are written
+    /// ([`ZoneBuilder`] over `study` and `analysis`).
+    pub zones_streamed: bool,
+}
+
+impl Run {
+    /// The report's zones, held or to be built from the study.
+    fn zone_builder(&self) -> Option<ZoneBuilder<'_>> {
+        self.zones_streamed.then(|| ZoneBuilder::new(&self.study, &self.analysis))
+    }
+}
+
+/// Whether a run's report holds its zones or leaves them to be built as they are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ZonesIn {
+    /// In the report (whatever reads it needs them all).
+    Report,
+    /// Built as written: only the JSON report and the parts CSV read them.
+    Stream,
 }
 
 fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
@@ -376,15 +395,19 @@ fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
 
 /// Study, analysis, bodies and report for the layer arguments; of the world as reformed by
 /// `scenario` (read from the given file) when one is given.
-pub fn run_layers_with(args: &LayerArgs, scenario: Option<(&Scenario, &std::path::Path)>) -> Result<Run> {
+pub fn run_layers_with(
+    args: &LayerArgs,
+    scenario: Option<(&Scenario, &std::path::Path)>,
+    zones: ZonesIn,
+) -> Result<Run> {
     let (study, params, gov) = load_study(args)?;
     if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report });
+        return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report, zones_streamed: false });
     }
-    let (analysis, bodies, report) = analyse_timed(&study, &params, &gov);
-    Ok(Run { study, analysis, bodies, report })
+    let (analysis, bodies, report) = analyse_timed(&study, &params, &gov, zones);
+    Ok(Run { study, analysis, bodies, report, zones_streamed: zones == ZonesIn::Stream })
 }
 
 /// Loads and overlays the layers of `args`, with progress bars: the study and the parameters.
@@ -397,7 +420,12 @@ fn load_study(args: &LayerArgs) -> Result<(Study, Params, GovParams)> {
 }
 
 /// Analysis, bodies and report of `study`, with the three stages timed in the report.
-fn analyse_timed(study: &Study, params: &Params, gov: &GovParams) -> (Vec<Vec<Vec<LevelAnalysis>>>, Vec<Body>, Report) {
+fn analyse_timed(
+    study: &Study,
+    params: &Params,
+    gov: &GovParams,
+    zones: ZonesIn,
+) -> (Vec<Vec<Vec<LevelAnalysis>>>, Vec<Body>, Report) {
     let t = std::time::Instant::now();
     let analysis = study.analyse(params);
     let analysis_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -405,7 +433,10 @@ fn analyse_timed(study: &Study, params: &Params, gov: &GovParams) -> (Vec<Vec<Ve
     let bodies = propose(study, &analysis, params, gov);
     let proposals_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = std::time::Instant::now();
-    let mut report = build_report(study, &analysis, &bodies, params, gov);
+    let mut report = match zones {
+        ZonesIn::Report => build_report(study, &analysis, &bodies, params, gov),
+        ZonesIn::Stream => build_report_without_zones(study, &analysis, &bodies, params, gov),
+    };
     report.timings_ms.analysis_ms = analysis_ms;
     report.timings_ms.proposals_ms = proposals_ms;
     report.timings_ms.report_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -472,7 +503,7 @@ pub fn compare(a: &CompareArgs) -> Result<()> {
     // Every scenario file is read and parsed before the (long) load, so a typo fails at once.
     let scenarios = a.scenarios.iter().map(|p| load_scenario(p)).collect::<Result<Vec<_>>>()?;
     let (study, params, gov) = load_study(&a.layers)?;
-    let (_, _, baseline) = analyse_timed(&study, &params, &gov);
+    let (_, _, baseline) = analyse_timed(&study, &params, &gov, ZonesIn::Report);
     let mut reports = Vec::new();
     for (sc, path) in scenarios.iter().zip(&a.scenarios) {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
@@ -554,8 +585,20 @@ fn pct(x: f64) -> String {
 
 pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
+    // With a report file and no output that needs every zone at once (the summary, maps of
+    // zones), the zones are built a batch at a time as they are written, never all held.
+    let stream = a.out.is_some() && a.geojson.is_none() && a.gpkg.is_none();
+    let run = run_layers_with(
+        &a.layers,
+        scenario.as_ref().zip(a.scenario.as_deref()),
+        if stream { ZonesIn::Stream } else { ZonesIn::Report },
+    )?;
     let r = &run.report;
+    let builder = run.zone_builder();
+    let zones = &match &builder {
+        Some(b) => Zones::Built(b),
+        None => Zones::Held(&r.zones),
+    };
     let t_write = std::time::Instant::now();
     // The outputs are independent files: they are written side by side (the report's JSON
     // and the parts CSV of a million zones take seconds each), each atomically; the first
@@ -564,10 +607,10 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     let (study, bodies) = (&run.study, &run.bodies);
     let mut writers: Vec<Writer> = Vec::new();
     if let Some(p) = &a.out {
-        writers.push((p, Box::new(move || export::write_report_json(p, r))));
+        writers.push((p, Box::new(move || export::write_report_json_with(p, r, zones))));
     }
     if let Some(p) = &a.csv {
-        writers.push((p, Box::new(move || export::write_parts_csv(p, r))));
+        writers.push((p, Box::new(move || export::write_parts_csv_with(p, zones))));
     }
     if let Some(p) = &a.burden_csv {
         writers.push((p, Box::new(move || export::write_burden_csv(p, r))));
@@ -732,7 +775,7 @@ fn truncate(s: &str, n: usize) -> String {
 
 pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report)?;
     let levels = &run.study.hierarchy.levels;
     let find = |l: usize| {
         let layer = &levels[l].indexed.layer;
@@ -815,7 +858,7 @@ pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
 
 pub fn brief(a: &BriefArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()))?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report)?;
     let idx = run
         .bodies
         .iter()

@@ -330,6 +330,19 @@ pub fn build_report(
     params: &Params,
     gov: &GovParams,
 ) -> Report {
+    Report { zones: ZoneBuilder::new(study, analysis).all(), ..build_report_without_zones(study, analysis, bodies, params, gov) }
+}
+
+/// The report with its `zones` left empty, for writers that build them from a [`ZoneBuilder`]
+/// a batch at a time as they write ([`Zones`]): a million zones are then never held at once
+/// (on the 1.2M-hexagon grid, 400 MB that the report stage no longer allocates).
+pub fn build_report_without_zones(
+    study: &Study,
+    analysis: &[Vec<Vec<LevelAnalysis>>],
+    bodies: &[Body],
+    params: &Params,
+    gov: &GovParams,
+) -> Report {
     let levels = study
         .hierarchy
         .levels
@@ -356,67 +369,7 @@ pub fn build_report(
             crs: e.layer.crs.clone(),
         })
         .collect();
-    // Zones in parallel (a million of them at the finest scales), in order. Layer and unit
-    // names are shared, not copied into each zone's report (a million zones: 4M strings fewer).
     use rayon::prelude::*;
-    let unit_names: Vec<Vec<(Arc<str>, Arc<str>)>> = study
-        .hierarchy
-        .levels
-        .iter()
-        .map(|l| l.indexed.layer.units.iter().map(|u| (Arc::from(u.id.as_str()), Arc::from(u.name.as_str()))).collect())
-        .collect();
-    let mut zones = Vec::new();
-    for (e, layer) in study.eco.iter().enumerate() {
-        // The layer's name is one `Arc` per task, not one for the whole layer: a million
-        // increments of a single counter from every core made its cache line travel between
-        // them at each one.
-        let layer_zones: Vec<ZoneReport> = layer
-            .layer
-            .units
-            .par_iter()
-            .enumerate()
-            .map_init(
-                || Arc::<str>::from(layer.layer.name.as_str()),
-                |layer_name, (z, zone)| ZoneReport {
-                    id: zone.id.clone(),
-                    name: zone.name.clone(),
-                    layer: layer_name.clone(),
-                    area_km2: zone.area_km2,
-                    levels: analysis[e][z]
-                        .iter()
-                        .map(|la| {
-                            let names = &unit_names[la.level];
-                            ZoneLevelReport {
-                                level: la.level,
-                                cut: la.cut,
-                                parts: la
-                                    .parts
-                                    .iter()
-                                    .map(|p| PartReport {
-                                        id: names[p.unit].0.clone(),
-                                        name: names[p.unit].1.clone(),
-                                        area_km2: p.area_km2,
-                                        share: p.share,
-                                    })
-                                    .collect(),
-                                slivers: Slivers { count: la.sliver_count, area_km2: la.sliver_area_km2 },
-                                uncovered_share: la.uncovered_share,
-                                effective_n: la.effective_n,
-                                largest_share: la.largest_share,
-                                border_km: la.border_km,
-                            }
-                        })
-                        .collect(),
-                },
-            )
-            .collect();
-        // The first layer's zones are taken as they are (a million zones: 100 MB not copied).
-        if zones.is_empty() {
-            zones = layer_zones;
-        } else {
-            zones.extend(layer_zones);
-        }
-    }
     let (jurisdictions, bodies) = rayon::join(
         || jurisdictions(study, analysis, bodies),
         || bodies.par_iter().map(|b| body_report(study, bodies, b)).collect(),
@@ -431,12 +384,181 @@ pub fn build_report(
         },
         levels,
         eco_layers,
-        zones,
+        zones: Vec::new(),
         bodies,
         jurisdictions,
         scenario: None,
         warnings: study.warnings.clone(),
         timings_ms: study.timings.clone(),
+    }
+}
+
+/// Builds the report's zones (every eco layer's, in order) from the study and its analysis.
+pub struct ZoneBuilder<'a> {
+    study: &'a Study,
+    analysis: &'a [Vec<Vec<LevelAnalysis>>],
+    /// Each level's unit ids and names, shared by the parts (a million zones: 4M strings fewer).
+    unit_names: Vec<Vec<(Arc<str>, Arc<str>)>>,
+    /// Where each eco layer's zones start in the report's order, and where the last ends.
+    starts: Vec<usize>,
+}
+
+impl<'a> ZoneBuilder<'a> {
+    /// A builder over `study`'s zones with their `analysis` (`analysis[e][z]`, as
+    /// [`Study::analyse`] gives it).
+    pub fn new(study: &'a Study, analysis: &'a [Vec<Vec<LevelAnalysis>>]) -> Self {
+        let unit_names = study
+            .hierarchy
+            .levels
+            .iter()
+            .map(|l| {
+                l.indexed.layer.units.iter().map(|u| (Arc::from(u.id.as_str()), Arc::from(u.name.as_str()))).collect()
+            })
+            .collect();
+        let mut starts = vec![0];
+        for e in &study.eco {
+            starts.push(starts[starts.len() - 1] + e.layer.units.len());
+        }
+        ZoneBuilder { study, analysis, unit_names, starts }
+    }
+
+    /// Number of zones, all eco layers together.
+    pub fn len(&self) -> usize {
+        self.starts[self.starts.len() - 1]
+    }
+
+    /// True when there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Zones `range` (positions in the report's order), built in parallel.
+    pub fn build(&self, range: std::ops::Range<usize>) -> Vec<ZoneReport> {
+        use rayon::prelude::*;
+        // The layer's name is one `Arc` per task, not one for the whole layer: a million
+        // increments of a single counter from every core made its cache line travel between
+        // them at each one.
+        range
+            .into_par_iter()
+            .map_init(
+                || (usize::MAX, Arc::<str>::from("")),
+                |(layer, name), i| {
+                    let e = self.starts.partition_point(|&s| s <= i) - 1;
+                    if *layer != e {
+                        *layer = e;
+                        *name = Arc::from(self.study.eco[e].layer.name.as_str());
+                    }
+                    self.zone(e, i - self.starts[e], name)
+                },
+            )
+            .collect()
+    }
+
+    /// Every zone.
+    pub fn all(&self) -> Vec<ZoneReport> {
+        self.build(0..self.len())
+    }
+
+    fn zone(&self, e: usize, z: usize, layer: &Arc<str>) -> ZoneReport {
+        let zone = &self.study.eco[e].layer.units[z];
+        ZoneReport {
+            id: zone.id.clone(),
+            name: zone.name.clone(),
+            layer: layer.clone(),
+            area_km2: zone.area_km2,
+            levels: self.analysis[e][z]
+                .iter()
+                .map(|la| {
+                    let names = &self.unit_names[la.level];
+                    ZoneLevelReport {
+                        level: la.level,
+                        cut: la.cut,
+                        parts: la
+                            .parts
+                            .iter()
+                            .map(|p| PartReport {
+                                id: names[p.unit].0.clone(),
+                                name: names[p.unit].1.clone(),
+                                area_km2: p.area_km2,
+                                share: p.share,
+                            })
+                            .collect(),
+                        slivers: Slivers { count: la.sliver_count, area_km2: la.sliver_area_km2 },
+                        uncovered_share: la.uncovered_share,
+                        effective_n: la.effective_n,
+                        largest_share: la.largest_share,
+                        border_km: la.border_km,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A report's zones as its writers read them: held in the report, or built a batch at a time.
+pub enum Zones<'a> {
+    /// The report's own `zones`.
+    Held(&'a [ZoneReport]),
+    /// Built as they are written (the report's `zones` are empty).
+    Built(&'a ZoneBuilder<'a>),
+}
+
+impl Zones<'_> {
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        match self {
+            Zones::Held(z) => z.len(),
+            Zones::Built(b) => b.len(),
+        }
+    }
+
+    /// True when there are no zones.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` on every part of zones `range` (positions in the report's order), in order:
+    /// (zone id, zone name, level, part id, part name, area km², share 0..1). Built zones are
+    /// read from the analysis directly, without building their reports.
+    pub fn for_each_part<E>(
+        &self,
+        range: std::ops::Range<usize>,
+        mut f: impl FnMut(&str, &str, usize, &str, &str, f64, f64) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Zones::Held(zones) => {
+                for z in &zones[range] {
+                    for l in &z.levels {
+                        for p in &l.parts {
+                            f(&z.id, &z.name, l.level, &p.id, &p.name, p.area_km2, p.share)?;
+                        }
+                    }
+                }
+            }
+            Zones::Built(b) => {
+                for i in range {
+                    let e = b.starts.partition_point(|&s| s <= i) - 1;
+                    let z = i - b.starts[e];
+                    let zone = &b.study.eco[e].layer.units[z];
+                    for la in &b.analysis[e][z] {
+                        let names = &b.unit_names[la.level];
+                        for p in &la.parts {
+                            let (id, name) = &names[p.unit];
+                            f(&zone.id, &zone.name, la.level, id, name, p.area_km2, p.share)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Zones `range`, borrowed when held, built (in parallel) otherwise.
+    pub fn batch(&self, range: std::ops::Range<usize>) -> std::borrow::Cow<'_, [ZoneReport]> {
+        match self {
+            Zones::Held(z) => std::borrow::Cow::Borrowed(&z[range]),
+            Zones::Built(b) => std::borrow::Cow::Owned(b.build(range)),
+        }
     }
 }
 

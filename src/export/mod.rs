@@ -8,7 +8,7 @@ pub mod parquet;
 
 use crate::geometry::area::polygon_area_km2;
 use crate::io::atomic::write_atomic_with;
-use crate::report::{BodyReport, Report};
+use crate::report::{BodyReport, Report, Zones};
 use crate::study::Study;
 use geo::MultiPolygon;
 use serde_json::{Value, json};
@@ -22,6 +22,12 @@ use std::path::Path;
 /// shell around them (the bodies of the 1.2M-zone grid, 68 MB of text, were built whole in
 /// memory first, on one core).
 pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
+    write_report_json_with(path, report, &Zones::Held(&report.zones))
+}
+
+/// [`write_report_json`] with the zones taken from `zones` (the report's own `zones` are not
+/// written): with [`Zones::Built`], each batch is built just before it is written.
+pub fn write_report_json_with(path: &Path, report: &Report, zones: &Zones) -> std::io::Result<()> {
     use crate::report::ZoneReport;
     use std::io::Write;
     /// The report with its two long arrays left as markers (a string no report holds: the
@@ -40,7 +46,7 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
         warnings: &'a [crate::model::Warning],
         timings_ms: &'a crate::study::Timings,
     }
-    let Report { schema, params, levels, eco_layers, zones, bodies, jurisdictions, scenario, warnings, timings_ms } =
+    let Report { schema, params, levels, eco_layers, zones: _, bodies, jurisdictions, scenario, warnings, timings_ms } =
         report;
     let shell = Shell {
         schema,
@@ -64,7 +70,7 @@ pub fn write_report_json(path: &Path, report: &Report) -> std::io::Result<()> {
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
         b.write_all(head.as_bytes())?;
-        write_member_array(&mut b, zones, 1 << 16, ZoneReport::write_json)?;
+        write_member_array_from(&mut b, zones.len(), 1 << 16, |r| zones.batch(r), ZoneReport::write_json)?;
         b.write_all(after_zones.as_bytes())?;
         write_member_array(&mut b, bodies, 1 << 14, indented)?;
         b.write_all(after_bodies.as_bytes())?;
@@ -98,14 +104,26 @@ fn indented<T: serde::Serialize>(item: &T, out: &mut Vec<u8>) -> std::io::Result
 /// Writes `items` as an array that is a member of the top-level object, each element on a new
 /// line indented by four spaces and written by `write` (e.g. [`compact`], [`indented`]),
 /// `batch` items at a time in parallel.
-fn write_member_array<T: Sync>(
+fn write_member_array<T: Sync + Clone>(
     w: &mut impl std::io::Write,
     items: &[T],
     batch: usize,
     write: impl Fn(&T, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
+    write_member_array_from(w, items.len(), batch, |r| std::borrow::Cow::Borrowed(&items[r]), write)
+}
+
+/// [`write_member_array`] over `n` items that `get` hands out (borrowed or built) a batch
+/// (a range of positions) at a time.
+fn write_member_array_from<'a, T: Sync + Clone + 'a>(
+    w: &mut impl std::io::Write,
+    n: usize,
+    batch: usize,
+    get: impl Fn(std::ops::Range<usize>) -> std::borrow::Cow<'a, [T]> + Sync,
+    write: impl Fn(&T, &mut Vec<u8>) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
-    if items.is_empty() {
+    if n == 0 {
         return w.write_all(b"[]");
     }
     w.write_all(b"[")?;
@@ -126,16 +144,16 @@ fn write_member_array<T: Sync>(
     };
     // Bounded memory: two batches of text at a time (tens of MB). The next batch is
     // serialised on another thread while this one writes the last (the writes overlap).
-    let mut batches = items.chunks(batch);
+    let mut batches = (0..n).step_by(batch).map(|s| s..(s + batch).min(n));
     let mut first = true;
     std::thread::scope(|s| -> std::io::Result<()> {
-        let serialise = &serialise;
-        let mut next = batches.next().map(|b| s.spawn(move || serialise(b, Vec::new())));
+        let (serialise, get) = (&serialise, &get);
+        let mut next = batches.next().map(|b| s.spawn(move || serialise(&get(b), Vec::new())));
         let mut spare = Vec::new();
         while let Some(job) = next {
             let texts = job.join().map_err(|_| std::io::Error::other("serialising the report failed"))??;
             let bufs = std::mem::take(&mut spare);
-            next = batches.next().map(|b| s.spawn(move || serialise(b, bufs)));
+            next = batches.next().map(|b| s.spawn(move || serialise(&get(b), bufs)));
             for t in &texts {
                 // The first element has no comma before it.
                 w.write_all(if first { &t[1..] } else { t })?;
@@ -153,26 +171,50 @@ pub const CSV_HEADER: [&str; 7] = ["zone_id", "zone_name", "level", "admin_id", 
 
 /// Writes one row per part: `zone_id,zone_name,level,admin_id,admin_name,area_km2,share`.
 pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
-    write_atomic_with(path, |w| {
+    write_parts_csv_with(path, &Zones::Held(&report.zones))
+}
+
+/// [`write_parts_csv`] for the zones of `zones` (built a batch at a time with [`Zones::Built`]).
+pub fn write_parts_csv_with(path: &Path, zones: &Zones) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    // Rows are formatted in parallel, 512 zones to a buffer, a batch of buffers at a time.
+    const BATCH: usize = 1 << 16;
+    const CHUNK: usize = 512;
+    let rows = |range: std::ops::Range<usize>| -> std::io::Result<Vec<u8>> {
         use std::fmt::Write;
-        let mut c = csv::Writer::from_writer(w);
-        c.write_record(CSV_HEADER)?;
-        // The numbers are formatted into buffers reused row after row (a million rows).
+        let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+        // The numbers are formatted into buffers reused row after row.
         let (mut level, mut area, mut share) = (String::new(), String::new(), String::new());
-        for z in &report.zones {
-            for l in &z.levels {
-                level.clear();
-                let _ = write!(level, "{}", l.level);
-                for p in &l.parts {
-                    area.clear();
-                    share.clear();
-                    let _ = write!(area, "{:.6}", p.area_km2);
-                    let _ = write!(share, "{:.8}", p.share);
-                    c.write_record([z.id.as_str(), &z.name, &level, &p.id, &p.name, &area, &share])?;
-                }
+        zones.for_each_part(range, |zone_id, zone_name, l, id, name, area_km2, s| {
+            level.clear();
+            area.clear();
+            share.clear();
+            let _ = write!(level, "{l}");
+            let _ = write!(area, "{area_km2:.6}");
+            let _ = write!(share, "{s:.8}");
+            c.write_record([zone_id, zone_name, &level, id, name, &area, &share])
+        })?;
+        c.into_inner().map_err(|e| e.into_error())
+    };
+    let n = zones.len();
+    write_atomic_with(path, |w| {
+        let mut c = csv::Writer::from_writer(&mut *w);
+        c.write_record(CSV_HEADER)?;
+        c.flush()?;
+        drop(c);
+        for start in (0..n).step_by(BATCH) {
+            let end = (start + BATCH).min(n);
+            let texts: Vec<Vec<u8>> = (start..end)
+                .step_by(CHUNK)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|s| rows(s..(s + CHUNK).min(end)))
+                .collect::<std::io::Result<_>>()?;
+            for t in &texts {
+                w.write_all(t)?;
             }
         }
-        c.flush()
+        w.flush()
     })
 }
 

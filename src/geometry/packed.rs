@@ -65,11 +65,30 @@ const NODE: usize = 16;
 #[derive(Debug, Clone)]
 pub struct Packed<T> {
     /// The items with their boxes, in curve order.
-    items: Box<[(Bx, T)]>,
+    items: Items<T>,
     /// The node boxes of every level above the items, lowest level first.
     nodes: Box<[Bx]>,
     /// Where each level starts in `nodes`, and where the last one ends.
     levels: Box<[u32]>,
+}
+
+/// A tree's items: a single item (a one-chunk unit, most units of a fine grid) is kept inline,
+/// so a million such trees cost no heap block each.
+#[derive(Debug, Clone)]
+enum Items<T> {
+    One([(Bx, T); 1]),
+    Many(Box<[(Bx, T)]>),
+}
+
+impl<T> std::ops::Deref for Items<T> {
+    type Target = [(Bx, T)];
+    #[inline]
+    fn deref(&self) -> &[(Bx, T)] {
+        match self {
+            Items::One(a) => a,
+            Items::Many(b) => b,
+        }
+    }
 }
 
 /// Interleaves the low 16 bits of `v` with zeros.
@@ -119,7 +138,10 @@ impl<T: Clone> Packed<T> {
         // Copied into an allocation of the exact size rather than shrunk in place: shrinking
         // leaves the rest of the grown vector as a hole too small for the next index's vector,
         // and a million one-chunk indexes then cost four times their size.
-        let items: Box<[(Bx, T)]> = items.into();
+        let items = match items {
+            [one] => Items::One([one.clone()]),
+            _ => Items::Many(items.into()),
+        };
         Packed { items, nodes: nodes.into_boxed_slice(), levels: levels.into_boxed_slice() }
     }
 }
