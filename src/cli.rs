@@ -404,7 +404,13 @@ pub fn run_layers_with(
     if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        return Ok(Run { study: o.study, analysis: o.analysis, bodies: o.bodies, report: o.report, zones_streamed: false });
+        return Ok(Run {
+            study: o.study,
+            analysis: o.analysis,
+            bodies: o.bodies,
+            report: o.report,
+            zones_streamed: false,
+        });
     }
     let (analysis, bodies, report) = analyse_timed(&study, &params, &gov, zones);
     Ok(Run { study, analysis, bodies, report, zones_streamed: zones == ZonesIn::Stream })

@@ -115,7 +115,7 @@ pub fn overlay_pair(
 ) -> Option<Piece> {
     let window = common_rect(zone.bbox, unit.bbox)?;
     stats.candidates += 1;
-    if !zone_chunks.may_touch(unit_chunks, window) {
+    if !zone_chunks.may_touch(&zone.geometry, unit_chunks, &unit.geometry, window) {
         stats.shortcut += 1;
         // Boundaries never meet: each component is wholly inside or wholly outside the other.
         let inside = |poly: &geo::Polygon<f64>, other: &Unit, other_chunks: &ChunkIndex| {

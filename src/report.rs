@@ -330,7 +330,10 @@ pub fn build_report(
     params: &Params,
     gov: &GovParams,
 ) -> Report {
-    Report { zones: ZoneBuilder::new(study, analysis).all(), ..build_report_without_zones(study, analysis, bodies, params, gov) }
+    Report {
+        zones: ZoneBuilder::new(study, analysis).all(),
+        ..build_report_without_zones(study, analysis, bodies, params, gov)
+    }
 }
 
 /// The report with its `zones` left empty, for writers that build them from a [`ZoneBuilder`]

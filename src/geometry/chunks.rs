@@ -11,6 +11,12 @@ use geo::{BoundingRect, Coord, MultiPolygon, Rect};
 /// Edges per chunk.
 pub const CHUNK_EDGES: usize = 32;
 
+/// A ring of at most this many edges (a grid cell, a hexagon, a small island) is one chunk
+/// whatever its shape. The extent rule (below) would give each of its edges a chunk of its own:
+/// a heap block of six boxes per hexagon, 480 MB on a 1.2M-hexagon grid. [`ChunkIndex::may_touch`]
+/// compares the edges of chunks whose boxes meet, so a one-chunk ring is as tight there.
+const SMALL_RING_EDGES: usize = 8;
+
 /// Where one run of edges lies: polygon, ring (0 = exterior) and the run of edges `start..end`
 /// (edge i joins points i, i+1).
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +70,11 @@ impl ChunkIndex {
                 // 1/64 of the ring's extent, so long edges never make a chunk cover everything.
                 // Two points or more (checked above): the ring has a box.
                 let Some(ring_rect) = ring.bounding_rect() else { continue };
-                let limit = ring_rect.width().max(ring_rect.height()) / 64.0;
+                let limit = if c.len() - 1 <= SMALL_RING_EDGES {
+                    f64::INFINITY
+                } else {
+                    ring_rect.width().max(ring_rect.height()) / 64.0
+                };
                 let mut start = 0;
                 while start < c.len() - 1 {
                     let (mut lo, mut hi) = ([c[start].x, c[start].y], [c[start].x, c[start].y]);
@@ -87,14 +97,39 @@ impl ChunkIndex {
         }
     }
 
-    /// True when some chunk of `self` and some chunk of `other`, both meeting `window`, have
-    /// overlapping boxes: the two boundaries *may* meet there. False proves they do not meet
-    /// inside `window`.
-    pub fn may_touch(&self, other: &ChunkIndex, window: Rect<f64>) -> bool {
+    /// True when some edge of `mp` (this index's multipolygon) and some edge of `other_mp`
+    /// (`other`'s), both meeting `window`, have overlapping boxes: the two boundaries *may*
+    /// meet there. False proves they do not meet inside `window`.
+    ///
+    /// Chunks are compared by their boxes first; only where two chunk boxes meet are their
+    /// edges' boxes compared.
+    pub fn may_touch(
+        &self,
+        mp: &MultiPolygon<f64>,
+        other: &ChunkIndex,
+        other_mp: &MultiPolygon<f64>,
+        window: Rect<f64>,
+    ) -> bool {
         let w = Bx::from_rect(window);
         // Walk the smaller side's chunks and probe the other tree.
-        let (small, large) = if self.tree.len() <= other.tree.len() { (self, other) } else { (other, self) };
-        !small.tree.visit(&w, &mut |b, _| !large.tree.any_meets(b))
+        let ((small, small_mp), (large, large_mp)) = if self.tree.len() <= other.tree.len() {
+            ((self, mp), (other, other_mp))
+        } else {
+            ((other, other_mp), (self, mp))
+        };
+        fn edges<'a>(c: &Chunk, mp: &'a MultiPolygon<f64>, within: Bx) -> impl Iterator<Item = Bx> + 'a {
+            c.points(mp)
+                .windows(2)
+                .map(|e| Bx::of([e[0].x, e[0].y], [e[1].x, e[1].y]))
+                .filter(move |b| b.meets(&within))
+        }
+        !small.tree.visit(&w, &mut |sb, sc| {
+            large.tree.visit(&sb.intersection(&w), &mut |lb, lc| {
+                // Some edge of each chunk, inside the other's box and the window, whose boxes meet.
+                let near = lb.intersection(&w);
+                !edges(sc, small_mp, near).any(|e| edges(lc, large_mp, e.intersection(&w)).any(|_| true))
+            })
+        })
     }
 
     /// Point-in-polygon for the multipolygon this index was built from (even-odd over all
@@ -286,9 +321,9 @@ mod tests {
         let cross = MultiPolygon(vec![wkt!(POLYGON((8. 8.,12. 8.,12. 12.,8. 12.,8. 8.)))]);
         let (bi, si, ci) = (ChunkIndex::new(&big), ChunkIndex::new(&small), ChunkIndex::new(&cross));
         let w = small.bounding_rect().unwrap();
-        assert!(!bi.may_touch(&si, w));
+        assert!(!bi.may_touch(&big, &si, &small, w));
         let w2 = cross.bounding_rect().unwrap();
-        assert!(bi.may_touch(&ci, w2));
+        assert!(bi.may_touch(&big, &ci, &cross, w2));
     }
 
     /// A ring of `n` points, wiggling around a circle.
@@ -300,6 +335,37 @@ mod tests {
                 (cx + rr * t.cos(), cy + rr * t.sin())
             })
             .collect()
+    }
+
+    #[test]
+    fn a_hexagon_is_one_chunk_and_as_tight_as_its_edges() {
+        let hex = MultiPolygon(vec![wkt!(POLYGON((2. 0.,6. 0.,8. 4.,6. 8.,2. 8.,0. 4.,2. 0.)))]);
+        let hi = ChunkIndex::new(&hex);
+        assert_eq!(hi.len(), 1);
+        // An island inside the hexagon, in a corner of its box that its edges' boxes leave out
+        // only partly: its box meets the hexagon's chunk, but no edge's box.
+        let island = MultiPolygon(vec![wkt!(POLYGON((3. 3.,5. 3.,5. 5.,3. 5.,3. 3.)))]);
+        let ii = ChunkIndex::new(&island);
+        assert!(!hi.may_touch(&hex, &ii, &island, island.bounding_rect().unwrap()));
+        assert!(!ii.may_touch(&island, &hi, &hex, island.bounding_rect().unwrap()));
+        // A square over the hexagon's right corner: edges cross.
+        let over = MultiPolygon(vec![wkt!(POLYGON((7. 3.,9. 3.,9. 5.,7. 5.,7. 3.)))]);
+        let oi = ChunkIndex::new(&over);
+        let w = common(&hex, &over);
+        assert!(hi.may_touch(&hex, &oi, &over, w) && oi.may_touch(&over, &hi, &hex, w));
+        // A ring of many edges keeps chunks no wider than 1/64 of its extent.
+        let circle: Vec<Coord<f64>> = (0..=200)
+            .map(|i| {
+                let t = i as f64 / 200.0 * std::f64::consts::TAU;
+                Coord { x: t.cos(), y: t.sin() }
+            })
+            .collect();
+        let ci = ChunkIndex::new(&MultiPolygon(vec![geo::Polygon::new(circle.into(), vec![])]));
+        assert!(ci.len() > 30, "{} chunks", ci.len());
+    }
+
+    fn common(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Rect<f64> {
+        crate::overlay::common_rect(a.bounding_rect().unwrap(), b.bounding_rect().unwrap()).unwrap()
     }
 
     #[test]
