@@ -444,17 +444,23 @@ impl<'a> ZoneBuilder<'a> {
         range
             .into_par_iter()
             .map_init(
-                || (usize::MAX, Arc::<str>::from("")),
-                |(layer, name), i| {
-                    let e = self.starts.partition_point(|&s| s <= i) - 1;
-                    if *layer != e {
-                        *layer = e;
-                        *name = Arc::from(self.study.eco[e].layer.name.as_str());
-                    }
-                    self.zone(e, i - self.starts[e], name)
+                || None::<(usize, Arc<str>)>,
+                |layer, i| {
+                    let (e, z) = self.locate(i);
+                    let (_, name) = match layer {
+                        Some(l) if l.0 == e => l,
+                        _ => layer.insert((e, Arc::from(self.study.eco[e].layer.name.as_str()))),
+                    };
+                    self.zone(e, z, name)
                 },
             )
             .collect()
+    }
+
+    /// Eco layer and zone position of zone `i` in the report's order.
+    fn locate(&self, i: usize) -> (usize, usize) {
+        let e = self.starts.partition_point(|&s| s <= i) - 1;
+        (e, i - self.starts[e])
     }
 
     /// Every zone.
@@ -540,8 +546,7 @@ impl Zones<'_> {
             }
             Zones::Built(b) => {
                 for i in range {
-                    let e = b.starts.partition_point(|&s| s <= i) - 1;
-                    let z = i - b.starts[e];
+                    let (e, z) = b.locate(i);
                     let zone = &b.study.eco[e].layer.units[z];
                     for la in &b.analysis[e][z] {
                         let names = &b.unit_names[la.level];

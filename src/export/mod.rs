@@ -205,9 +205,8 @@ pub fn write_parts_csv_with(path: &Path, zones: &Zones) -> std::io::Result<()> {
         for start in (0..n).step_by(BATCH) {
             let end = (start + BATCH).min(n);
             let texts: Vec<Vec<u8>> = (start..end)
-                .step_by(CHUNK)
-                .collect::<Vec<_>>()
                 .into_par_iter()
+                .step_by(CHUNK)
                 .map(|s| rows(s..(s + CHUNK).min(end)))
                 .collect::<std::io::Result<_>>()?;
             for t in &texts {

@@ -294,8 +294,8 @@ impl FileBytes {
         let file = std::fs::File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_file() && meta.len() >= Self::MAP_FROM {
-            // SAFETY: the map is read-only and private to this load; the file changing under it
-            // is the caveat documented above.
+            // SAFETY: the map is read-only and lives only while this layer loads; another
+            // process changing the file under it is the caveat documented above.
             if let Ok(m) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
                 return Ok(FileBytes::Mapped(m));
             }
