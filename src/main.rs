@@ -7,9 +7,10 @@ use clap::Parser;
 use std::process::ExitCode;
 
 /// mimalloc instead of glibc malloc: the load and analysis stages make millions of small
-/// allocations (rings, ids, per-zone vectors). With mimalloc the 1.2M-zone benchmark takes about
-/// a quarter less time and 6% less peak memory than with glibc's malloc (BENCHMARKS.md, "Speed
-/// at scale"). The library sets no allocator: that is its users' choice.
+/// allocations (rings, ids, per-zone vectors). With mimalloc (arenas committed as used, below)
+/// the 1.2M-zone benchmark took 8-10% less time and 10% less peak memory than with glibc's
+/// malloc, alternating runs (BENCHMARKS.md, "Speed at scale"). The library sets no allocator:
+/// that is its users' choice.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -79,7 +80,7 @@ fn open_app(
 #[cfg(target_os = "linux")]
 mod allocator_options {
     /// `mi_option_arena_eager_commit`: position 4 in mimalloc v3's `mi_option_e` (the sys
-    /// crate names no constant for it).
+    /// crate names no constant for it; both crates are pinned in Cargo.toml for this).
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
 
     extern "C" fn set() {
