@@ -114,7 +114,8 @@ pub fn analyse_level(
     level: usize,
     params: &Params,
 ) -> LevelAnalysis {
-    let mut parts = Vec::new();
+    // At most one part per piece (sized up front: pushed one by one, a vector holds four).
+    let mut parts = Vec::with_capacity(pieces.len());
     let (mut sliver_count, mut sliver_area, mut total_share) = (0, 0.0, 0.0);
     for p in pieces {
         // A piece cannot exceed its zone: anything above 1 is the boolean kernel's rounding

@@ -15,6 +15,7 @@
 use crate::analysis::LevelAnalysis;
 use crate::governance::Body;
 use crate::study::Study;
+use crate::zone_levels::ZoneLevels;
 use std::collections::BTreeSet;
 
 /// A unit's burden in one ecological layer.
@@ -48,7 +49,7 @@ pub struct Burden {
 }
 
 /// The burden of every unit of every level: `[level][unit]`.
-pub fn burdens(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], bodies: &[Body]) -> Vec<Vec<Burden>> {
+pub fn burdens(study: &Study, analysis: &[ZoneLevels<LevelAnalysis>], bodies: &[Body]) -> Vec<Vec<Burden>> {
     let n_eco = study.eco.len();
     let mut out: Vec<Vec<Burden>> = study
         .hierarchy

@@ -10,6 +10,7 @@ use crossbound::project::Project;
 use crossbound::report::{Report, ZoneBuilder, Zones, build_report, build_report_without_zones};
 use crossbound::scenario::Scenario;
 use crossbound::study::{Inputs, Study, data_dir};
+use crossbound::zone_levels::ZoneLevels;
 use crossbound::{brief, export};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -365,7 +366,7 @@ pub fn resolve(args: &LayerArgs) -> Result<(Inputs, Params, GovParams)> {
 /// Study + analysis + bodies + report for the layer arguments.
 pub struct Run {
     pub study: Study,
-    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub analysis: Vec<ZoneLevels<LevelAnalysis>>,
     pub bodies: Vec<Body>,
     pub report: Report,
     /// The report's `zones` were left empty, to be built as they are written
@@ -431,7 +432,7 @@ fn analyse_timed(
     params: &Params,
     gov: &GovParams,
     zones: ZonesIn,
-) -> (Vec<Vec<Vec<LevelAnalysis>>>, Vec<Body>, Report) {
+) -> (Vec<ZoneLevels<LevelAnalysis>>, Vec<Body>, Report) {
     let t = std::time::Instant::now();
     let analysis = study.analyse(params);
     let analysis_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -682,7 +683,7 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
 /// printed line by line helps no one, and took seconds).
 const SUMMARY_ZONES: usize = 60;
 
-fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
+fn print_summary(r: &Report, analysis: &[ZoneLevels<LevelAnalysis>]) {
     use std::io::Write;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     // A closed pipe (e.g. `| head`) ends the listing quietly.
@@ -692,11 +693,11 @@ fn print_summary(r: &Report, analysis: &[Vec<Vec<LevelAnalysis>>]) {
 fn write_summary(
     out: &mut impl std::io::Write,
     r: &Report,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
 ) -> std::io::Result<()> {
     // The report lists zones in the analysis' order (layer by layer); sort by the one severity
     // order (crossbound::analysis::zone_severity_order), ties by layer and id.
-    let flat: Vec<&Vec<LevelAnalysis>> = analysis.iter().flatten().collect();
+    let flat: Vec<&[LevelAnalysis]> = analysis.iter().flatten().collect();
     let mut order: Vec<usize> = (0..r.zones.len()).collect();
     order.sort_by(|&a, &b| {
         crossbound::analysis::zone_severity_order(flat[a], flat[b])

@@ -47,6 +47,7 @@ pub mod report;
 pub mod scaleout;
 pub mod scenario;
 pub mod study;
+pub mod zone_levels;
 
 #[cfg(feature = "app")]
 pub mod app;

@@ -146,7 +146,7 @@ pub fn overlay_pair(
         return Some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(MultiPolygon(polys)) });
     }
     stats.exact += 1;
-    let chunks = zone_chunks.count_in(window) + unit_chunks.count_in(window);
+    let chunks = zone_chunks.count_in(&zone.geometry, window) + unit_chunks.count_in(&unit.geometry, window);
     if chunks > TILE_ABOVE_CHUNKS {
         let area = quadrant_area(zone, zone_chunks, unit, unit_chunks, window);
         return (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Deferred });
@@ -264,9 +264,11 @@ pub fn overlay_layers(
     let total = pairs.len();
     let done = AtomicUsize::new(0);
     let stage = format!("overlay {} × {}", zones.layer.name, admin.layer.name);
-    let results: Vec<(usize, Option<Piece>, PairStats)> = pairs
+    // Pair statistics summed as pairs finish; only the pieces found are collected.
+    let counters = [AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0)];
+    let found: Vec<(usize, Piece)> = pairs
         .par_iter()
-        .map(|&(z, u)| {
+        .map(|&(z, u)| -> Result<Option<(usize, Piece)>, OverlayError> {
             if progress.is_cancelled() {
                 return Err(OverlayError::Cancelled(Cancelled));
             }
@@ -289,20 +291,31 @@ pub fn overlay_layers(
                 unit_layer: admin.layer.name.clone(),
                 unit: admin.layer.units[u].id.clone(),
             })?;
+            for (c, n) in counters.iter().zip([stats.candidates, stats.shortcut, stats.exact]) {
+                if n > 0 {
+                    c.fetch_add(n, Ordering::Relaxed);
+                }
+            }
             let d = done.fetch_add(1, Ordering::Relaxed) + 1;
             if d.is_multiple_of(64) || d == total {
                 progress.update(&stage, d, total);
             }
-            Ok((z, piece, stats))
+            Ok(piece.map(|p| (z, p)))
         })
+        .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
-    let mut out: Vec<Vec<Piece>> = vec![Vec::new(); n];
-    let mut stats = PairStats::default();
-    for (z, piece, s) in results {
-        out[z].extend(piece);
-        stats.candidates += s.candidates;
-        stats.shortcut += s.shortcut;
-        stats.exact += s.exact;
+    let [candidates, shortcut, exact] = counters.map(AtomicUsize::into_inner);
+    let stats = PairStats { candidates, shortcut, exact };
+    // Each zone's pieces in a vector of their exact number: pushed one by one, a vector holds
+    // four from its first (192 bytes for a hexagon's one piece).
+    let mut counts = vec![0u32; n];
+    for &(z, _) in &found {
+        counts[z] += 1;
+    }
+    let mut out: Vec<Vec<Piece>> = counts.iter().map(|&c| Vec::with_capacity(c as usize)).collect();
+    drop(counts);
+    for (z, piece) in found {
+        out[z].push(piece);
     }
     for pieces in &mut out {
         pieces.sort_unstable_by_key(|p| p.unit);
@@ -390,7 +403,7 @@ mod tests {
         let adm = unit("u", wiggle(12.0, 46.0, 2.5, 2500, 0.15, 1.0));
         let (zc, uc) = (ChunkIndex::new(&zone.geometry), ChunkIndex::new(&adm.geometry));
         let window = common_rect(zone.bbox, adm.bbox).unwrap();
-        let chunks = zc.count_in(window) + uc.count_in(window);
+        let chunks = zc.count_in(&zone.geometry, window) + uc.count_in(&adm.geometry, window);
         assert!(chunks > TILE_ABOVE_CHUNKS, "{chunks}");
         let tiled = quadrant_area(&zone, &zc, &adm, &uc, window);
         let direct = area_km2(&zone.geometry.intersection(&adm.geometry));

@@ -6,6 +6,7 @@ use crate::governance::{Body, Convener, CostBasis, GovParams};
 use crate::hierarchy::ParentSource;
 use crate::model::Warning;
 use crate::study::{Study, Timings};
+use crate::zone_levels::ZoneLevels;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -325,7 +326,7 @@ fn parent_source(p: &ParentSource) -> String {
 /// Builds the report from a study, its analysis and bodies.
 pub fn build_report(
     study: &Study,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
     bodies: &[Body],
     params: &Params,
     gov: &GovParams,
@@ -341,7 +342,7 @@ pub fn build_report(
 /// (on the 1.2M-hexagon grid, 400 MB that the report stage no longer allocates).
 pub fn build_report_without_zones(
     study: &Study,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
     bodies: &[Body],
     params: &Params,
     gov: &GovParams,
@@ -399,7 +400,7 @@ pub fn build_report_without_zones(
 /// Builds the report's zones (every eco layer's, in order) from the study and its analysis.
 pub struct ZoneBuilder<'a> {
     study: &'a Study,
-    analysis: &'a [Vec<Vec<LevelAnalysis>>],
+    analysis: &'a [ZoneLevels<LevelAnalysis>],
     /// Each level's unit ids and names, shared by the parts (a million zones: 4M strings fewer).
     unit_names: Vec<Vec<(Arc<str>, Arc<str>)>>,
     /// Where each eco layer's zones start in the report's order, and where the last ends.
@@ -409,7 +410,7 @@ pub struct ZoneBuilder<'a> {
 impl<'a> ZoneBuilder<'a> {
     /// A builder over `study`'s zones with their `analysis` (`analysis[e][z]`, as
     /// [`Study::analyse`] gives it).
-    pub fn new(study: &'a Study, analysis: &'a [Vec<Vec<LevelAnalysis>>]) -> Self {
+    pub fn new(study: &'a Study, analysis: &'a [ZoneLevels<LevelAnalysis>]) -> Self {
         let unit_names = study
             .hierarchy
             .levels
@@ -571,7 +572,11 @@ impl Zones<'_> {
 }
 
 /// Every unit's burden in report form, level by level, in unit order.
-pub fn jurisdictions(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], bodies: &[Body]) -> Vec<JurisdictionReport> {
+pub fn jurisdictions(
+    study: &Study,
+    analysis: &[ZoneLevels<LevelAnalysis>],
+    bodies: &[Body],
+) -> Vec<JurisdictionReport> {
     let mut out = Vec::new();
     for (l, rows) in crate::burden::burdens(study, analysis, bodies).into_iter().enumerate() {
         let units = &study.hierarchy.levels[l].indexed.layer.units;

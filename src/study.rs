@@ -15,6 +15,7 @@ use crate::model::Unit;
 use crate::model::{LayerSpec, Warning};
 use crate::overlay::{PairStats, Piece, PieceGeometry, overlay_layers};
 use crate::progress::{Cancelled, Progress};
+use crate::zone_levels::ZoneLevels;
 use geo::{Coord, Rect};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -170,7 +171,7 @@ pub struct Study {
     /// Ecological layers.
     pub eco: Vec<IndexedLayer>,
     /// `overlay[e][z][l]`: zone `z` of eco layer `e` at admin level `l`.
-    pub overlay: Vec<Vec<Vec<ZoneOverlay>>>,
+    pub overlay: Vec<ZoneLevels<ZoneOverlay>>,
     /// Shared borders per admin level.
     pub borders: Vec<Borders>,
     /// Loading and linking warnings.
@@ -283,7 +284,9 @@ fn border_inside(
                 // wholly inside the zone or wholly outside. One test decides all its edges.
                 let block_rect =
                     Rect::new(Coord { x: block.min[0], y: block.min[1] }, Coord { x: block.max[0], y: block.max[1] });
-                if let (false, Some(first), Some(last)) = (zone_chunks.meets(block_rect), lines.first(), lines.last()) {
+                if let (false, Some(first), Some(last)) =
+                    (zone_chunks.meets(&zone.geometry, block_rect), lines.first(), lines.last())
+                {
                     let inside = side(first, prev);
                     if inside {
                         for l in lines {
@@ -294,7 +297,7 @@ fn border_inside(
                     continue;
                 }
                 for l in lines {
-                    if zone_chunks.meets(Rect::new(l.start, l.end)) {
+                    if zone_chunks.meets(&zone.geometry, Rect::new(l.start, l.end)) {
                         let (d, s) = (l.end - l.start, l.start);
                         for (t0, t1) in zone_chunks.segment_inside(&zone.geometry, l.start, l.end) {
                             total += segment_km(s + d * t0, s + d * t1);
@@ -314,6 +317,8 @@ fn border_inside(
             }
         }
     }
+    // Kept for the study's life, one per cut zone: no room for more.
+    out.shrink_to_fit();
     out
 }
 
@@ -419,35 +424,29 @@ impl Study {
         timings.overlay_ms = t.elapsed().as_secs_f64() * 1e3;
 
         let t = Instant::now();
-        let overlay: Vec<Vec<Vec<ZoneOverlay>>> = eco
+        let overlay: Vec<ZoneLevels<ZoneOverlay>> = eco
             .iter()
             .zip(raw)
-            .map(|(e, mut per_level)| {
-                (0..e.layer.units.len())
-                    .map(|z| {
-                        per_level
-                            .iter_mut()
-                            .enumerate()
-                            .map(|(l, pieces)| {
-                                let pieces = std::mem::take(&mut pieces[z]);
-                                (l, pieces)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .collect::<Vec<_>>()
+            .map(|(e, per_level)| {
+                let levels = per_level.len();
+                // Zone by zone, level by level: each zone's pieces moved out of the raw table.
+                let zones = e.layer.units.len();
+                let mut per_level: Vec<std::vec::IntoIter<Vec<Piece>>> =
+                    per_level.into_iter().map(|v| v.into_iter()).collect();
+                let cells: Vec<Vec<Piece>> =
+                    (0..zones * levels).map(|i| per_level[i % levels].next().unwrap_or_default()).collect();
+                drop(per_level);
+                let cells = cells
                     .into_par_iter()
                     .enumerate()
-                    .map(|(z, levels)| {
-                        levels
-                            .into_iter()
-                            .map(|(l, pieces)| {
-                                let border_pairs = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
-                                let border_km = border_pairs.iter().fold(0.0, |a, p| a + p.2);
-                                ZoneOverlay { pieces, border_km, border_pairs }
-                            })
-                            .collect()
+                    .map(|(i, pieces)| {
+                        let (z, l) = (i / levels, i % levels);
+                        let border_pairs = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
+                        let border_km = border_pairs.iter().fold(0.0, |a, p| a + p.2);
+                        ZoneOverlay { pieces, border_km, border_pairs }
                     })
-                    .collect()
+                    .collect();
+                ZoneLevels::from_cells(levels, cells)
             })
             .collect();
         timings.borders_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -476,27 +475,17 @@ impl Study {
     }
 
     /// Analyses every zone at every level: `[eco layer][zone][level]`. Cheap.
-    pub fn analyse(&self, params: &Params) -> Vec<Vec<Vec<LevelAnalysis>>> {
+    pub fn analyse(&self, params: &Params) -> Vec<ZoneLevels<LevelAnalysis>> {
         self.eco
             .iter()
-            .enumerate()
-            .map(|(e, layer)| {
-                layer
-                    .layer
-                    .units
-                    .iter()
-                    .enumerate()
-                    .map(|(z, zone)| {
-                        self.overlay[e][z]
-                            .iter()
-                            .enumerate()
-                            .map(|(l, zo)| {
-                                let units = &self.hierarchy.levels[l].indexed.layer.units;
-                                analyse_level(zone.area_km2, &zo.pieces, zo.border_km, units, l, params)
-                            })
-                            .collect()
-                    })
-                    .collect()
+            .zip(&self.overlay)
+            .map(|(layer, overlay)| {
+                let zones = &layer.layer.units;
+                ZoneLevels::par_from_fn(zones.len(), overlay.levels(), |z, l| {
+                    let zo = &overlay[z][l];
+                    let units = &self.hierarchy.levels[l].indexed.layer.units;
+                    analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km, units, l, params)
+                })
             })
             .collect()
     }

@@ -12,6 +12,7 @@ use crate::report::Report;
 use crate::scenario::compare::{Comparison, compare};
 use crate::scenario::{Id, Scenario, Step};
 use crate::study::Study;
+use crate::zone_levels::ZoneLevels;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -78,7 +79,7 @@ pub struct Applied {
     /// The reformed study.
     pub study: Arc<Study>,
     /// Its analysis.
-    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub analysis: Vec<ZoneLevels<LevelAnalysis>>,
     /// Its bodies.
     pub bodies: Vec<Body>,
     /// Rebuilt meshes of the admin levels that changed (relative to what is shown).

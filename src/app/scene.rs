@@ -200,7 +200,7 @@ impl Scene {
     }
 
     /// Recolours the zone fills of eco layer `e` from the analysis at `level`.
-    pub fn recolor_zones(&mut self, e: usize, analysis: &[Vec<LevelAnalysis>], level: usize) {
+    pub fn recolor_zones(&mut self, e: usize, analysis: &crate::zone_levels::ZoneLevels<LevelAnalysis>, level: usize) {
         let colors: Vec<[u8; 4]> =
             analysis.iter().map(|levels| levels.get(level).map_or(NOT_CUT, zone_color)).collect();
         let old = &self.eco_fill[e];

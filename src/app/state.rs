@@ -11,6 +11,7 @@ use crate::progress::Progress;
 use crate::project::Project;
 use crate::report::{Report, build_report};
 use crate::study::{Inputs, Study, StudyError, data_dir};
+use crate::zone_levels::ZoneLevels;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -47,7 +48,7 @@ pub struct Loaded {
     /// Geometry stages, computed once.
     pub study: Arc<Study>,
     /// Analysis for the current parameters: `[eco][zone][level]`.
-    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub analysis: Vec<ZoneLevels<LevelAnalysis>>,
     /// Proposed bodies for the current parameters.
     pub bodies: Vec<Body>,
     /// Meshes and labels.
@@ -120,7 +121,7 @@ pub struct ExportData {
     /// The study shown (reformed when a scenario is applied).
     pub study: Arc<Study>,
     /// Its analysis.
-    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub analysis: Vec<ZoneLevels<LevelAnalysis>>,
     /// Its bodies.
     pub bodies: Vec<Body>,
     /// Analysis parameters.

@@ -28,9 +28,45 @@ pub struct Chunk {
 }
 
 /// Packed R-tree of the edge-chunk boxes of one multipolygon.
+///
+/// A multipolygon of one small ring (at most [`SMALL_RING_EDGES`] edges, no hole: a hexagon,
+/// a grid cell) has one chunk, whose box is the ring's: it is kept as nothing at all and its
+/// one-item tree is rebuilt on the stack from the multipolygon when asked for. A million
+/// hexagons' indexes then cost 8 bytes each instead of 88. Every method therefore takes the
+/// multipolygon the index was built from.
 #[derive(Debug, Clone)]
 pub struct ChunkIndex {
-    tree: Packed<Chunk>,
+    /// `None`: one small ring (see above).
+    tree: Option<Box<Packed<Chunk>>>,
+}
+
+/// The tree of a [`ChunkIndex`]: borrowed, or (one small ring) built for the call.
+enum Tree<'a> {
+    Shared(&'a Packed<Chunk>),
+    One(Packed<Chunk>),
+}
+
+impl std::ops::Deref for Tree<'_> {
+    type Target = Packed<Chunk>;
+    #[inline]
+    fn deref(&self) -> &Packed<Chunk> {
+        match self {
+            Tree::Shared(t) => t,
+            Tree::One(t) => t,
+        }
+    }
+}
+
+/// The ring of `mp` when it is its only ring and has at most [`SMALL_RING_EDGES`] edges
+/// (and at least one).
+#[inline]
+fn one_small_ring(mp: &MultiPolygon<f64>) -> Option<&[Coord<f64>]> {
+    match mp.0.as_slice() {
+        [p] if p.interiors().is_empty() && (2..=SMALL_RING_EDGES + 1).contains(&p.exterior().0.len()) => {
+            Some(&p.exterior().0)
+        }
+        _ => None,
+    }
 }
 
 impl Chunk {
@@ -51,12 +87,33 @@ impl ChunkIndex {
             // each (`Packed::in_order` copies the items out).
             static SCRATCH: std::cell::RefCell<Vec<(Bx, Chunk)>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        if one_small_ring(mp).is_some() {
+            return ChunkIndex { tree: None };
+        }
         SCRATCH.with_borrow_mut(|chunks| {
             chunks.clear();
             Self::collect(mp, chunks);
             // In ring order (see `Packed::in_order`), for `clip`.
-            ChunkIndex { tree: Packed::in_order(chunks) }
+            ChunkIndex { tree: Some(Box::new(Packed::in_order(chunks))) }
         })
+    }
+
+    /// The tree, for `mp`, the multipolygon this index was built from.
+    #[inline]
+    fn tree<'a>(&'a self, mp: &MultiPolygon<f64>) -> Tree<'a> {
+        match (&self.tree, one_small_ring(mp)) {
+            (Some(t), _) => Tree::Shared(t),
+            (None, Some(c)) => {
+                let b = c[1..].iter().fold(Bx::of([c[0].x, c[0].y], [c[0].x, c[0].y]), |b, p| Bx {
+                    min: [b.min[0].min(p.x), b.min[1].min(p.y)],
+                    max: [b.max[0].max(p.x), b.max[1].max(p.y)],
+                });
+                let chunk = Chunk { poly: 0, ring: 0, start: 0, end: (c.len() - 1) as u32 };
+                Tree::One(Packed::in_order(&[(b, chunk)]))
+            }
+            // Not the multipolygon this index was built from: treated as having no edges.
+            (None, None) => Tree::One(Packed::in_order(&[])),
+        }
     }
 
     fn collect(mp: &MultiPolygon<f64>, chunks: &mut Vec<(Bx, Chunk)>) {
@@ -111,11 +168,12 @@ impl ChunkIndex {
         window: Rect<f64>,
     ) -> bool {
         let w = Bx::from_rect(window);
+        let (mine, theirs) = (self.tree(mp), other.tree(other_mp));
         // Walk the smaller side's chunks and probe the other tree.
-        let ((small, small_mp), (large, large_mp)) = if self.tree.len() <= other.tree.len() {
-            ((self, mp), (other, other_mp))
+        let ((small, small_mp), (large, large_mp)) = if mine.len() <= theirs.len() {
+            ((mine, mp), (theirs, other_mp))
         } else {
-            ((other, other_mp), (self, mp))
+            ((theirs, other_mp), (mine, mp))
         };
         fn edges<'a>(c: &Chunk, mp: &'a MultiPolygon<f64>, within: Bx) -> impl Iterator<Item = Bx> + 'a {
             c.points(mp)
@@ -123,8 +181,8 @@ impl ChunkIndex {
                 .map(|e| Bx::of([e[0].x, e[0].y], [e[1].x, e[1].y]))
                 .filter(move |b| b.meets(&within))
         }
-        !small.tree.visit(&w, &mut |sb, sc| {
-            large.tree.visit(&sb.intersection(&w), &mut |lb, lc| {
+        !small.visit(&w, &mut |sb, sc| {
+            large.visit(&sb.intersection(&w), &mut |lb, lc| {
                 // Some edge of each chunk, inside the other's box and the window, whose boxes meet.
                 let near = lb.intersection(&w);
                 !edges(sc, small_mp, near).any(|e| edges(lc, large_mp, e.intersection(&w)).next().is_some())
@@ -136,7 +194,8 @@ impl ChunkIndex {
     /// rings, so holes count), casting a ray towards +x through the chunks it meets only.
     /// Points exactly on the boundary may go either way.
     pub fn contains(&self, mp: &MultiPolygon<f64>, p: Coord<f64>) -> bool {
-        let env = self.tree.extent();
+        let tree = self.tree(mp);
+        let env = tree.extent();
         let (lo, hi) = (env.min, env.max);
         if !(p.x <= hi[0] && p.x >= lo[0] && p.y <= hi[1] && p.y >= lo[1]) {
             return false;
@@ -151,7 +210,7 @@ impl ChunkIndex {
             _ => Bx { min: [p.x, lo[1]], max: [p.x, p.y] },
         };
         let mut inside = false;
-        self.tree.visit(&ray, &mut |_, c| {
+        tree.visit(&ray, &mut |_, c| {
             for w in c.points(mp).windows(2) {
                 let (a, b) = (w[0], w[1]);
                 let crosses = match dir {
@@ -177,9 +236,10 @@ impl ChunkIndex {
         inside
     }
 
-    /// True when some chunk box meets `window`: the boundary may pass through it.
-    pub fn meets(&self, window: Rect<f64>) -> bool {
-        self.tree.any_meets(&Bx::from_rect(window))
+    /// True when some chunk box of `mp` (this index's multipolygon) meets `window`: the
+    /// boundary may pass through it.
+    pub fn meets(&self, mp: &MultiPolygon<f64>, window: Rect<f64>) -> bool {
+        self.tree(mp).any_meets(&Bx::from_rect(window))
     }
 
     /// The parts of segment `a`–`b` that lie inside the multipolygon (even-odd), as parameter
@@ -190,7 +250,7 @@ impl ChunkIndex {
         let seg = Bx::of([a.x, a.y], [b.x, b.y]);
         let mut ts = vec![0.0, 1.0];
         let (dx, dy) = (b.x - a.x, b.y - a.y);
-        self.tree.visit(&seg, &mut |_, c| {
+        self.tree(mp).visit(&seg, &mut |_, c| {
             for w in c.points(mp).windows(2) {
                 let (p, q) = (w[0], w[1]);
                 let (ex, ey) = (q.x - p.x, q.y - p.y);
@@ -228,13 +288,14 @@ impl ChunkIndex {
     /// vertices clipped to a hexagon's box then costs a few hundred vertices, not 50,000.
     pub fn clip(&self, mp: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
         let w = Bx::from_rect(rect);
-        let ext = self.tree.extent();
+        let tree = self.tree(mp);
+        let ext = tree.extent();
         let area = |b: &Bx| (b.max[0] - b.min[0]) * (b.max[1] - b.min[1]);
         if area(&w) * 4.0 >= area(&ext) {
             // Most of the boundary is near a window this large: one pass over every vertex.
             return super::clip_to_rect(mp, rect);
         }
-        let items = self.tree.items();
+        let items = tree.items();
         let inside =
             |b: &Bx| b.min[0] >= w.min[0] && b.max[0] <= w.max[0] && b.min[1] >= w.min[1] && b.max[1] <= w.max[1];
         // Reduced open rings, in order: (polygon, ring, points, wholly inside).
@@ -247,7 +308,7 @@ impl ChunkIndex {
             &mut rings[last]
         }
         let mut rings: Reduced = Vec::new();
-        self.tree.walk_in_order(&mut |b, _| !b.meets(&w), &mut |b, r| {
+        tree.walk_in_order(&mut |b, _| !b.meets(&w), &mut |b, r| {
             let (first, last) = (&items[r.start].1, &items[r.end - 1].1);
             if b.meets(&w) {
                 // One chunk near the window: every point but its last, which starts the
@@ -293,19 +354,19 @@ impl ChunkIndex {
         MultiPolygon(out)
     }
 
-    /// Number of chunk boxes meeting `window`.
-    pub fn count_in(&self, window: Rect<f64>) -> usize {
-        self.tree.count_meeting(&Bx::from_rect(window))
+    /// Number of chunk boxes of `mp` (this index's multipolygon) meeting `window`.
+    pub fn count_in(&self, mp: &MultiPolygon<f64>, window: Rect<f64>) -> usize {
+        self.tree(mp).count_meeting(&Bx::from_rect(window))
     }
 
     /// Number of chunks.
     pub fn len(&self) -> usize {
-        self.tree.len()
+        self.tree.as_ref().map_or(1, |t| t.len())
     }
 
     /// True when the multipolygon had no edges.
     pub fn is_empty(&self) -> bool {
-        self.tree.is_empty()
+        self.tree.as_ref().is_some_and(|t| t.is_empty())
     }
 }
 

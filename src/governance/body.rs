@@ -3,6 +3,7 @@
 use crate::analysis::{LevelAnalysis, Params, is_significant};
 use crate::scenario::ManualBody;
 use crate::study::Study;
+use crate::zone_levels::ZoneLevels;
 use geo::Rect;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -159,7 +160,7 @@ fn verb(n: usize, one: &str, many: &str) -> String {
 
 /// Proposes bodies for every cut zone at every level, merges and nests them.
 /// `analysis` is [`Study::analyse`]'s result for `params`.
-pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Params, gov: &GovParams) -> Vec<Body> {
+pub fn propose(study: &Study, analysis: &[ZoneLevels<LevelAnalysis>], params: &Params, gov: &GovParams) -> Vec<Body> {
     propose_with(study, analysis, params, gov, &[], "")
 }
 
@@ -168,7 +169,7 @@ pub fn propose(study: &Study, analysis: &[Vec<Vec<LevelAnalysis>>], params: &Par
 /// other body's.
 pub fn propose_with(
     study: &Study,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
     params: &Params,
     gov: &GovParams,
     manual: &[ManualBody],
@@ -298,7 +299,7 @@ pub fn propose_with(
 
 fn flesh_out(
     study: &Study,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
     d: &Draft,
     params: &Params,
     gov: &GovParams,

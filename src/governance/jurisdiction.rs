@@ -4,6 +4,7 @@
 use super::body::Body;
 use crate::analysis::LevelAnalysis;
 use crate::study::Study;
+use crate::zone_levels::ZoneLevels;
 use std::collections::BTreeMap;
 
 /// A zone the unit shares with at least one other unit of its level.
@@ -52,7 +53,7 @@ pub struct JurisdictionView {
 /// Builds the view of unit `unit` at admin level `level`.
 pub fn jurisdiction_view(
     study: &Study,
-    analysis: &[Vec<Vec<LevelAnalysis>>],
+    analysis: &[ZoneLevels<LevelAnalysis>],
     bodies: &[Body],
     level: usize,
     unit: usize,

@@ -304,6 +304,20 @@ impl FileBytes {
         std::io::Read::read_to_end(&mut &file, &mut v)?;
         Ok(FileBytes::Read(v))
     }
+
+    /// Says the bytes will not be needed again soon: a mapped file's pages leave this process's
+    /// memory (they stay in the page cache, and reading them again maps them back, with the
+    /// same contents). For a decoder that has copied out what it needs: the 306 MB hexagon
+    /// grid's pages then no longer count while the layer is built. Read bytes are kept.
+    pub(crate) fn release(&self) {
+        #[cfg(unix)]
+        if let FileBytes::Mapped(m) = self {
+            // SAFETY: the map is private and read-only, never written: dropping its pages
+            // loses nothing, and later reads fetch the file's contents again (MADV_DONTNEED on
+            // a private file mapping). A failure only means the pages stay.
+            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
+    }
 }
 
 impl std::ops::Deref for FileBytes {
@@ -346,6 +360,9 @@ fn with_decoded<R>(
             let (text, warning) = geojson::text_of(&bytes).map_err(|msg| LoadError::format(&path, msg))?;
             let mut d = geojson::decode(&path, &text)?;
             d.warnings.extend(warning.map(|w| (w, 1)));
+            // What the builder still reads of the text (the geometry of an unusual feature)
+            // is paged back in when read.
+            bytes.release();
             times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Json(d), times)
         }
@@ -366,6 +383,7 @@ fn with_decoded<R>(
             let bytes = FileBytes::open(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
             times.read_ms = clock.lap();
             let d = flatgeobuf::decode(&path, &bytes)?;
+            bytes.release();
             times.decode_ms = clock.lap();
             f(&path, AnyDecoded::Geom(d), times)
         }

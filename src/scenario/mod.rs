@@ -38,6 +38,7 @@ use crate::analysis::{LevelAnalysis, Params};
 use crate::governance::{Body, GovParams, propose_with};
 use crate::report::{Report, build_report};
 use crate::study::Study;
+use crate::zone_levels::ZoneLevels;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::path::Path;
 
@@ -262,7 +263,7 @@ pub struct Outcome {
     /// The reformed study.
     pub study: Study,
     /// Its analysis, `[eco][zone][level]`.
-    pub analysis: Vec<Vec<Vec<LevelAnalysis>>>,
+    pub analysis: Vec<ZoneLevels<LevelAnalysis>>,
     /// Proposed bodies and those set up by hand.
     pub bodies: Vec<Body>,
     /// The report (`crossbound.report/1`), with the scenario recorded in it.

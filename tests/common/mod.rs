@@ -17,7 +17,10 @@ pub fn python() -> PathBuf {
 }
 
 /// Shares by (eco layer, zone id, level, unit id) for every listed part of every zone.
-pub fn shares(s: &Study, a: &[Vec<Vec<LevelAnalysis>>]) -> HashMap<(usize, String, usize, String), f64> {
+pub fn shares(
+    s: &Study,
+    a: &[crossbound::zone_levels::ZoneLevels<LevelAnalysis>],
+) -> HashMap<(usize, String, usize, String), f64> {
     let mut out = HashMap::new();
     for (e, layer) in s.eco.iter().enumerate() {
         for (z, zone) in layer.layer.units.iter().enumerate() {
