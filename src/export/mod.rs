@@ -70,7 +70,7 @@ pub fn write_report_json_with(path: &Path, report: &Report, zones: &Zones) -> st
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
         b.write_all(head.as_bytes())?;
-        write_member_array_from(&mut b, zones.len(), 1 << 16, |r| zones.batch(r), ZoneReport::write_json)?;
+        write_member_array_from(&mut b, zones.len(), 1 << 14, |r| zones.batch(r), ZoneReport::write_json)?;
         b.write_all(after_zones.as_bytes())?;
         write_member_array(&mut b, bodies, 1 << 14, indented)?;
         b.write_all(after_bodies.as_bytes())?;

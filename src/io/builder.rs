@@ -391,7 +391,9 @@ pub fn build_layer<G: GeometrySource>(
     // Names shared by several units: sorted, then counted in runs.
     let mut dup: Vec<String> = Vec::new();
     let mut n_units = 0;
-    if !all_distinct(units.par_iter().map(|u| u.name.as_str())) {
+    // Without a name field every name is its unit's id, and ids are distinct (features
+    // sharing one were dissolved above): nothing to check.
+    if fields.name.is_some() && !all_distinct(units.par_iter().map(|u| u.name.as_str())) {
         let mut names: Vec<&str> = units.par_iter().map(|u| u.name.as_str()).collect();
         names.par_sort_unstable();
         for run in names.chunk_by(|a, b| a == b) {

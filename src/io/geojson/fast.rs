@@ -81,6 +81,8 @@ const POW10: [f64; 23] = [
 std::thread_local! {
     /// The points of the ring being read, copied out at its end into a ring of exact size.
     static RING: std::cell::RefCell<Vec<Coord<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The properties of the feature being read, likewise.
+    static PAIRS: std::cell::RefCell<Vec<(String, Value)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 struct Cursor<'a> {
@@ -145,24 +147,28 @@ impl<'a> Cursor<'a> {
             return Some(Properties::default());
         }
         self.expect(b'{')?;
-        let mut pairs: Vec<(String, Value)> = Vec::new();
-        if !self.eat(b'}') {
-            loop {
-                let key = self.string()?.into_owned();
-                self.expect(b':')?;
-                self.skip_ws();
-                let value = match self.b.get(self.i)? {
-                    b'"' => Value::String(self.string()?.into_owned()),
-                    _ => self.value::<Value>()?,
-                };
-                pairs.push((key, value));
-                if !self.eat(b',') {
-                    self.expect(b'}')?;
-                    break;
+        PAIRS.with_borrow_mut(|pairs| {
+            pairs.clear();
+            if !self.eat(b'}') {
+                loop {
+                    let key = self.string()?.into_owned();
+                    self.expect(b':')?;
+                    self.skip_ws();
+                    let value = match self.b.get(self.i)? {
+                        b'"' => Value::String(self.string()?.into_owned()),
+                        _ => self.value::<Value>()?,
+                    };
+                    pairs.push((key, value));
+                    if !self.eat(b',') {
+                        self.expect(b'}')?;
+                        break;
+                    }
                 }
             }
-        }
-        Some(pairs.into_iter().collect())
+            // Drained into a table of the exact size: collected from a growing vector, each
+            // feature's table was copied once more when shrunk to size.
+            Some(pairs.drain(..).collect())
+        })
     }
 
     /// A geometry object (Polygon or MultiPolygon, type before coordinates), or null.
