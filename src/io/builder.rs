@@ -342,7 +342,7 @@ pub fn build_layer<G: GeometrySource>(
                 unit(key?, geometry, std::mem::take(&mut f.properties))
             })
             .collect();
-        (units.into_iter().filter_map(std::convert::identity).collect(), Vec::new())
+        (units.into_iter().flatten().collect(), Vec::new())
     } else {
         drop(outs);
         let grouped: Vec<(String, Group, crate::model::Properties)> = groups
