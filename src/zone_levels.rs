@@ -17,24 +17,8 @@ pub struct ZoneLevels<T> {
 }
 
 impl<T> ZoneLevels<T> {
-    /// A table of no zone, with `levels` levels (0 is taken as 1).
-    pub fn new(levels: usize) -> Self {
-        ZoneLevels { levels: levels.max(1), cells: Vec::new() }
-    }
-
-    /// `zones` rows of `levels` cells, cell `(z, l)` being `f(z, l)`.
-    pub fn from_fn(zones: usize, levels: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let levels = levels.max(1);
-        let mut cells = Vec::with_capacity(zones * levels);
-        for z in 0..zones {
-            for l in 0..levels {
-                cells.push(f(z, l));
-            }
-        }
-        ZoneLevels { levels, cells }
-    }
-
-    /// [`ZoneLevels::from_fn`], the cells computed in parallel.
+    /// `zones` rows of `levels` cells (0 is taken as 1), cell `(z, l)` being `f(z, l)`,
+    /// computed in parallel.
     pub fn par_from_fn(zones: usize, levels: usize, f: impl Fn(usize, usize) -> T + Sync) -> Self
     where
         T: Send,
@@ -52,16 +36,6 @@ impl<T> ZoneLevels<T> {
         let levels = levels.max(1);
         assert!(cells.len().is_multiple_of(levels), "a zone row needs one cell per level");
         ZoneLevels { levels, cells }
-    }
-
-    /// Appends zone rows.
-    ///
-    /// # Panics
-    /// When a row has not `levels()` cells (a programming error).
-    pub fn push(&mut self, row: impl IntoIterator<Item = T>) {
-        let before = self.cells.len();
-        self.cells.extend(row);
-        assert_eq!(self.cells.len() - before, self.levels, "a zone row needs one cell per level");
     }
 
     /// Number of zones.
@@ -89,22 +63,9 @@ impl<T> ZoneLevels<T> {
         self.cells.chunks_exact_mut(self.levels)
     }
 
-    /// The rows, in parallel.
-    pub fn par_iter(&self) -> rayon::slice::ChunksExact<'_, T>
-    where
-        T: Sync,
-    {
-        self.cells.par_chunks_exact(self.levels)
-    }
-
     /// Zone `z`'s row, if there is such a zone.
     pub fn get(&self, z: usize) -> Option<&[T]> {
         (z < self.len()).then(|| &self[z])
-    }
-
-    /// Every cell, row after row.
-    pub fn cells(&self) -> &[T] {
-        &self.cells
     }
 }
 
@@ -130,41 +91,28 @@ impl<'a, T> IntoIterator for &'a ZoneLevels<T> {
     }
 }
 
-impl<'a, T> IntoIterator for &'a mut ZoneLevels<T> {
-    type Item = &'a mut [T];
-    type IntoIter = std::slice::ChunksExactMut<'a, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter_mut()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn rows_read_as_nested_vectors_did() {
-        let t = ZoneLevels::from_fn(3, 2, |z, l| 10 * z + l);
+        let t = ZoneLevels::par_from_fn(3, 2, |z, l| 10 * z + l);
         assert_eq!((t.len(), t.levels()), (3, 2));
         assert_eq!(t[1], [10, 11]);
         assert_eq!(t[2][1], 21);
         assert_eq!((t.get(2), t.get(3)), (Some(&[20, 21][..]), None));
         assert_eq!(t.iter().map(|r| r.iter().sum::<usize>()).collect::<Vec<_>>(), [1, 21, 41]);
-        assert_eq!(ZoneLevels::par_from_fn(3, 2, |z, l| 10 * z + l), t);
-        let mut u = ZoneLevels::new(2);
-        for z in 0..3 {
-            u.push([10 * z, 10 * z + 1]);
-        }
+        let mut u = ZoneLevels::from_cells(2, vec![0, 1, 10, 11, 20, 21]);
         assert_eq!(u, t);
-        assert_eq!(ZoneLevels::from_cells(2, vec![0, 1, 10, 11, 20, 21]), t);
         u[0][1] = 7;
-        assert_eq!(u.cells()[..2], [0, 7]);
-        assert!(ZoneLevels::<u8>::new(0).is_empty());
+        assert_eq!(u.iter_mut().next().unwrap(), [0, 7]);
+        assert!(ZoneLevels::<u8>::from_cells(0, vec![]).is_empty());
     }
 
     #[test]
     #[should_panic(expected = "one cell per level")]
     fn a_short_row_is_refused() {
-        ZoneLevels::new(2).push([1]);
+        ZoneLevels::from_cells(2, vec![1, 2, 3]);
     }
 }
