@@ -123,7 +123,7 @@ pub fn brief_html(study: &Study, body: &Body, report: &BodyReport) -> String {
         h.push_str(&format!("<li><b>Nested in body:</b> <code>{}</code></li>\n", esc(p)));
     }
     h.push_str("</ul>\n<h2>Why this body looks like this</h2>\n<ol>\n");
-    for r in &report.rules {
+    for r in report.rules.iter() {
         h.push_str(&format!("<li>{}</li>\n", esc(r)));
     }
     h.push_str("</ol>\n<p class=\"muted\">Areas on the WGS 84 ellipsoid. Made with crossbound from: ");

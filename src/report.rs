@@ -308,8 +308,8 @@ pub struct BodyReport {
     pub cost_basis: String,
     /// Id of the body this one is nested in, or null.
     pub parent_body: Option<String>,
-    /// The rules that produced it, in words.
-    pub rules: Vec<String>,
+    /// The rules that produced it, in words (shared with the [`Body`]'s).
+    pub rules: Arc<[String]>,
     /// The scenario that set it up by hand; absent for a proposed body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,

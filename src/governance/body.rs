@@ -115,8 +115,10 @@ pub struct Body {
     pub cost_basis: CostBasis,
     /// Index (in the returned list) of the body this one is nested in.
     pub parent_body: Option<usize>,
-    /// The rules that produced this body, in words.
-    pub rules: Vec<String>,
+    /// The rules that produced this body, in words. Shared with the report's copy of the body
+    /// (a proposal's rules are about 700 bytes of text; a million-zone study has tens of
+    /// thousands of bodies).
+    pub rules: std::sync::Arc<[String]>,
     /// The scenario that set this body up by hand, if it was not proposed.
     pub scenario: Option<String>,
 }
@@ -291,7 +293,7 @@ pub fn propose_with(
                 "Nested in body {}: all its members also sit on that body, and its zone(s) lie inside that body's zone(s); it handles local matters and reports to it.",
                 bodies[j].id
             );
-            bodies[i].rules.push(rule);
+            bodies[i].rules = bodies[i].rules.iter().cloned().chain([rule]).collect();
         }
     }
     bodies
@@ -462,7 +464,7 @@ fn flesh_out(
         chair,
         cost_basis,
         parent_body: None,
-        rules,
+        rules: rules.into(),
         scenario: d.manual.map(|_| scenario.to_string()),
     }
 }

@@ -110,6 +110,15 @@ fn all_distinct<'a>(strings: impl ParallelIterator<Item = &'a str>) -> bool {
     })
 }
 
+/// The `Some` values of `v`, in order, in `v`'s own allocation when `Option<T>` is the size of
+/// `T` (a niche, as in [`Unit`]): the standard library collects `into_iter().filter_map(..)`
+/// in place, where `flatten()` (which clippy suggests) builds a new vector by doubling, and
+/// so held a million-unit table twice and copied it four times.
+#[allow(clippy::filter_map_identity)]
+fn somes_in_place<T>(v: Vec<Option<T>>) -> Vec<T> {
+    v.into_iter().filter_map(|x| x).collect()
+}
+
 /// Up to five ids in quotes, then "and N more".
 pub fn describe_examples(ids: &[String]) -> String {
     let shown: Vec<String> = ids.iter().take(5).map(|s| format!("\"{s}\"")).collect();
@@ -342,7 +351,7 @@ pub fn build_layer<G: GeometrySource>(
                 unit(key?, geometry, std::mem::take(&mut f.properties))
             })
             .collect();
-        (units.into_iter().flatten().collect(), Vec::new())
+        (somes_in_place(units), Vec::new())
     } else {
         drop(outs);
         let grouped: Vec<(String, Group, crate::model::Properties)> = groups
@@ -529,4 +538,25 @@ pub fn resolve_fields(spec: &LayerSpec, features: &[Feature], path: &str) -> Res
         .clone()
         .or_else(|| POPULATION_CANDIDATES.iter().find(|k| present_in_any(k)).map(|k| k.to_string()));
     Ok(FieldMapping { id, name, parent: f.parent.clone(), population })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::wkt;
+
+    #[test]
+    fn the_units_are_filtered_in_their_own_allocation() {
+        let squares = [wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 0.))), wkt!(POLYGON((0. 0.,2. 0.,2. 2.,0. 0.)))];
+        let units: Vec<Option<Unit>> = squares
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, p)| [Unit::from_geometry(&i.to_string(), MultiPolygon::new(vec![p])), None])
+            .collect();
+        let at = units.as_ptr() as usize;
+        let kept = somes_in_place(units);
+        assert_eq!(kept.iter().map(|u| u.id.as_str()).collect::<Vec<_>>(), ["0", "1"]);
+        // A copy would hold the table twice at its peak (a million units: 200 MB more).
+        assert_eq!(kept.as_ptr() as usize, at, "collected into a new vector");
+    }
 }
