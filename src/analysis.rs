@@ -45,7 +45,7 @@ pub fn is_significant(share: f64, threshold: f64) -> bool {
 /// more significant jurisdictions, then a more even split (a smaller largest share), then the
 /// ties stay in input order.
 pub fn severity_order(a: &LevelAnalysis, b: &LevelAnalysis) -> std::cmp::Ordering {
-    b.cut.cmp(&a.cut).then(b.significant.cmp(&a.significant)).then(a.largest_share.total_cmp(&b.largest_share))
+    b.cut.cmp(&a.cut).then(b.significant.cmp(&a.significant)).then(a.largest_share().total_cmp(&b.largest_share()))
 }
 
 /// The severity order of zones over all levels: a zone cut at a coarser level first (its
@@ -74,16 +74,16 @@ pub struct PartShare {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelAnalysis {
     /// Admin level index (0 = coarsest).
-    pub level: usize,
+    pub level: u32,
     /// At least two parts with share ≥ threshold.
     pub cut: bool,
     /// Number of parts with a significant share ([`is_significant`]): the "N jurisdictions" a
     /// cut zone is cut across, wherever it is shown.
-    pub significant: usize,
-    /// Parts of at least `min_area_km2`, by share descending then id.
-    pub parts: Vec<PartShare>,
+    pub significant: u32,
     /// Number of sliver pieces.
-    pub sliver_count: usize,
+    pub sliver_count: u32,
+    /// Parts of at least `min_area_km2`, by share descending then id.
+    pub parts: Box<[PartShare]>,
     /// Total sliver area, km².
     pub sliver_area_km2: f64,
     /// Share of the zone outside every unit of the level, 0..1.
@@ -92,13 +92,17 @@ pub struct LevelAnalysis {
     /// the zone, 1 / Σ (share / covered)², where covered = 1 − `uncovered_share` (slivers
     /// count as covered; their shares are not in the sum). 0 when no part is listed.
     pub effective_n: f64,
-    /// Largest part share, 0..1.
-    pub largest_share: f64,
     /// Length of borders between units of the level inside the zone, km.
     pub border_km: f64,
 }
 
 impl LevelAnalysis {
+    /// Largest part share, 0..1 (0 when there is no part). The first part's: parts are by
+    /// share descending. A method, not a field: most zones of a world grid have no part.
+    pub fn largest_share(&self) -> f64 {
+        self.parts.first().map_or(0.0, |p| p.share)
+    }
+
     /// Parts with share ≥ `threshold` (the cut's jurisdictions, and by default the members).
     pub fn significant(&self, threshold: f64) -> impl Iterator<Item = &PartShare> {
         self.parts.iter().filter(move |p| is_significant(p.share, threshold))
@@ -136,15 +140,14 @@ pub fn analyse_level(
     let covered = total_share.min(1.0);
     let significant = parts.iter().filter(|p| is_significant(p.share, params.threshold)).count();
     LevelAnalysis {
-        level,
+        level: level as u32,
         cut: significant >= 2,
-        significant,
-        largest_share: parts.first().map_or(0.0, |p| p.share),
+        significant: significant as u32,
         effective_n: if sum_sq > 0.0 { covered * covered / sum_sq } else { 0.0 },
         uncovered_share: (1.0 - total_share).max(0.0),
         sliver_count,
         sliver_area_km2: sliver_area,
-        parts,
+        parts: parts.into_boxed_slice(),
         border_km,
     }
 }
@@ -162,7 +165,6 @@ mod tests {
                 geometry: geo::MultiPolygon::new(vec![]),
                 bbox: geo::Rect::new((0., 0.), (1., 1.)),
                 area_km2: 1.0,
-                parent_key: None,
                 population: None,
                 properties: Default::default(),
             })
@@ -195,7 +197,7 @@ mod tests {
         assert!((a.uncovered_share - 0.0495).abs() < 1e-12);
         // Covered share 0.9505 (slivers count as covered).
         assert!((a.effective_n - 0.9505f64.powi(2) / (0.36 + 0.09 + 0.0025)).abs() < 1e-12);
-        assert_eq!(a.largest_share, 0.6);
+        assert_eq!(a.largest_share(), 0.6);
         assert_eq!(a.border_km, 12.0);
     }
 
@@ -246,7 +248,7 @@ mod tests {
         let mut v = [&whole, &uneven, &even, &three];
         v.sort_by(|a, b| severity_order(a, b));
         assert_eq!(v.map(|a| a.significant), [3, 2, 2, 1]);
-        assert_eq!(v[1].largest_share, 0.5);
+        assert_eq!(v[1].largest_share(), 0.5);
         // Cut at level 0 beats any cut at level 1 only.
         let top = [la(0, &[(0, 90.0), (1, 10.0)]), uneven.clone()];
         let fine = [la(0, &[(0, 100.0)]), three.clone()];

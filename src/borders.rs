@@ -290,7 +290,6 @@ mod tests {
                 bbox: mp.bounding_rect().unwrap(),
                 area_km2: 0.0,
                 geometry: mp,
-                parent_key: None,
                 population: None,
                 properties: Default::default(),
             })

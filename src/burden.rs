@@ -72,13 +72,13 @@ pub fn burdens(study: &Study, analysis: &[ZoneLevels<LevelAnalysis>], bodies: &[
     for (e, zones) in analysis.iter().enumerate() {
         for (z, levels) in zones.iter().enumerate() {
             for la in levels.iter().filter(|la| la.cut) {
-                let rows = &mut out[la.level];
+                let rows = &mut out[la.level as usize];
                 for p in &la.parts {
                     let b = &mut rows[p.unit].layers[e];
                     b.cut_zones += 1;
                     b.cut_area_km2 += p.area_km2;
                 }
-                for &(a, b, km) in &study.overlay[e][z][la.level].border_pairs {
+                for &(a, b, km) in &study.overlay[e][z][la.level as usize].border_pairs {
                     rows[a].layers[e].border_km += km;
                     rows[b].layers[e].border_km += km;
                 }

@@ -4,6 +4,7 @@
 use geo::{MultiPolygon, Rect};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// One feature after loading: an administrative unit or an ecological zone.
 ///
@@ -20,8 +21,6 @@ pub struct Unit {
     pub bbox: Rect<f64>,
     /// Area on the WGS 84 ellipsoid, km².
     pub area_km2: f64,
-    /// Raw value of the mapped parent-id field, if any.
-    pub parent_key: Option<String>,
     /// Value of the mapped population (or any extensive) field, if any; a count, not a density.
     pub population: Option<f64>,
     /// The properties of the unit's first feature, as read.
@@ -39,7 +38,6 @@ impl Unit {
             bbox: geometry.bounding_rect()?,
             area_km2: crate::geometry::area_km2(&geometry),
             geometry,
-            parent_key: None,
             population: None,
             properties: Default::default(),
         })
@@ -128,10 +126,37 @@ pub struct Warning {
 }
 
 /// A feature's attributes, compactly: (name, value) pairs sorted by name, looked up by binary
-/// search. A million features with one attribute each take about 80 MB this way, against about
-/// 750 MB as `serde_json::Map` (a B-tree node of eleven slots each), for the whole run.
+/// search. A million features with one attribute each take about 70 MB this way, against about
+/// 750 MB as `serde_json::Map` (a B-tree node of eleven slots each), for the whole run. The
+/// names are shared between features (see [`shared_name`]).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Properties(Box<[(Box<str>, serde_json::Value)]>);
+pub struct Properties(Box<[(Arc<str>, serde_json::Value)]>);
+
+std::thread_local! {
+    /// The property names this thread has read: a layer's features repeat the same few names.
+    static NAMES: std::cell::RefCell<rustc_hash::FxHashSet<Arc<str>>> = Default::default();
+}
+
+/// `name` as a shared string: the one this thread made for the same name before, else a new
+/// one (remembered while fewer than [`NAMES_KEPT`] are). A million features with the same
+/// attribute then hold one copy of its name instead of a million (8-16 bytes each, plus the
+/// allocator's own).
+pub(crate) fn shared_name(name: &str) -> Arc<str> {
+    NAMES.with_borrow_mut(|names| {
+        if let Some(n) = names.get(name) {
+            return n.clone();
+        }
+        let n: Arc<str> = name.into();
+        if names.len() < NAMES_KEPT {
+            names.insert(n.clone());
+        }
+        n
+    })
+}
+
+/// How many names [`shared_name`] remembers per thread (a file whose every feature has its
+/// own property names gains nothing from sharing them).
+const NAMES_KEPT: usize = 4096;
 
 impl Properties {
     /// The value of `key`, if present.
@@ -163,12 +188,18 @@ impl Properties {
 impl FromIterator<(String, serde_json::Value)> for Properties {
     /// Sorted by name; of repeated names the last value is kept (as in a JSON object).
     fn from_iter<I: IntoIterator<Item = (String, serde_json::Value)>>(iter: I) -> Self {
-        let mut v: Vec<(Box<str>, serde_json::Value)> =
-            iter.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect();
+        iter.into_iter().map(|(k, v)| (shared_name(&k), v)).collect()
+    }
+}
+
+impl FromIterator<(Arc<str>, serde_json::Value)> for Properties {
+    /// Sorted by name; of repeated names the last value is kept (as in a JSON object).
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, serde_json::Value)>>(iter: I) -> Self {
+        let mut v: Vec<(Arc<str>, serde_json::Value)> = iter.into_iter().collect();
         if !v.is_sorted_by(|a, b| a.0 < b.0) {
             // Stable: equal names keep their order, and the last one wins below.
             v.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out: Vec<(Box<str>, serde_json::Value)> = Vec::with_capacity(v.len());
+            let mut out: Vec<(Arc<str>, serde_json::Value)> = Vec::with_capacity(v.len());
             for (k, val) in v {
                 match out.last_mut() {
                     Some(last) if last.0 == k => last.1 = val,
@@ -265,6 +296,15 @@ impl Layer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn features_share_their_property_names() {
+        let a: Properties = serde_json::from_str(r#"{"hex_id": "h1", "row": 0}"#).unwrap();
+        let b: Properties = serde_json::from_str(r#"{"row": 1, "hex_id": "h2"}"#).unwrap();
+        // One string per name on this thread, not one per feature.
+        assert!(a.0.iter().zip(b.0.iter()).all(|(x, y)| Arc::ptr_eq(&x.0, &y.0)));
+        assert_eq!((a["hex_id"].as_str(), b["hex_id"].as_str()), (Some("h1"), Some("h2")));
+    }
 
     #[test]
     fn properties_are_sorted_pairs_with_the_last_of_a_repeated_name() {

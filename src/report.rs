@@ -479,9 +479,9 @@ impl<'a> ZoneBuilder<'a> {
             levels: self.analysis[e][z]
                 .iter()
                 .map(|la| {
-                    let names = &self.unit_names[la.level];
+                    let names = &self.unit_names[la.level as usize];
                     ZoneLevelReport {
-                        level: la.level,
+                        level: la.level as usize,
                         cut: la.cut,
                         parts: la
                             .parts
@@ -493,10 +493,10 @@ impl<'a> ZoneBuilder<'a> {
                                 share: p.share,
                             })
                             .collect(),
-                        slivers: Slivers { count: la.sliver_count, area_km2: la.sliver_area_km2 },
+                        slivers: Slivers { count: la.sliver_count as usize, area_km2: la.sliver_area_km2 },
                         uncovered_share: la.uncovered_share,
                         effective_n: la.effective_n,
-                        largest_share: la.largest_share,
+                        largest_share: la.largest_share(),
                         border_km: la.border_km,
                     }
                 })
@@ -550,10 +550,10 @@ impl Zones<'_> {
                     let (e, z) = b.locate(i);
                     let zone = &b.study.eco[e].layer.units[z];
                     for la in &b.analysis[e][z] {
-                        let names = &b.unit_names[la.level];
+                        let names = &b.unit_names[la.level as usize];
                         for p in &la.parts {
                             let (id, name) = &names[p.unit];
-                            f(&zone.id, &zone.name, la.level, id, name, p.area_km2, p.share)?;
+                            f(&zone.id, &zone.name, la.level as usize, id, name, p.area_km2, p.share)?;
                         }
                     }
                 }

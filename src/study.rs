@@ -114,13 +114,19 @@ pub enum StudyError {
 #[derive(Debug, Clone)]
 pub struct ZoneOverlay {
     /// Pieces in ascending unit order (slivers included).
-    pub pieces: Vec<Piece>,
+    pub pieces: Box<[Piece]>,
+    /// Borders between two units of the level inside the zone, per neighbouring pair:
+    /// `(a, b, km)` with `a < b` (unit positions). Reform scenarios relabel these instead of
+    /// measuring borders again.
+    pub border_pairs: Box<[(usize, usize, f64)]>,
+}
+
+impl ZoneOverlay {
     /// Length of borders between two units of the level inside the zone, km: the sum of
-    /// `border_pairs`.
-    pub border_km: f64,
-    /// The same borders per neighbouring pair: `(a, b, km)` with `a < b` (unit positions).
-    /// Reform scenarios relabel these instead of measuring borders again.
-    pub border_pairs: Vec<(usize, usize, f64)>,
+    /// `border_pairs` (none for most zones of a fine grid).
+    pub fn border_km(&self) -> f64 {
+        self.border_pairs.iter().fold(0.0, |a, p| a + p.2)
+    }
 }
 
 /// Wall-clock time of each stage, ms.
@@ -442,8 +448,7 @@ impl Study {
                     .map(|(i, pieces)| {
                         let (z, l) = (i / levels, i % levels);
                         let border_pairs = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
-                        let border_km = border_pairs.iter().fold(0.0, |a, p| a + p.2);
-                        ZoneOverlay { pieces, border_km, border_pairs }
+                        ZoneOverlay { pieces: pieces.into(), border_pairs: border_pairs.into() }
                     })
                     .collect();
                 ZoneLevels::from_cells(levels, cells)
@@ -484,7 +489,7 @@ impl Study {
                 ZoneLevels::par_from_fn(zones.len(), overlay.levels(), |z, l| {
                     let zo = &overlay[z][l];
                     let units = &self.hierarchy.levels[l].indexed.layer.units;
-                    analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km, units, l, params)
+                    analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km(), units, l, params)
                 })
             })
             .collect()

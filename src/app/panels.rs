@@ -282,7 +282,7 @@ fn analysis_section(ui: &mut egui::Ui, app: &mut CrossboundApp) {
         let a = &l.analysis[e][z][app.state.level];
         let n = a.significant;
         let selected = app.state.selection == Selection::Zone(e, z);
-        let text = format!("{} — cut across {n} jurisdictions, largest {}", zone.name, pct(a.largest_share));
+        let text = format!("{} — cut across {n} jurisdictions, largest {}", zone.name, pct(a.largest_share()));
         if ui
             .selectable_label(selected, text)
             .on_hover_text(format!("{} / {}", l.study.eco[e].layer.name, zone.id))

@@ -70,7 +70,7 @@ pub fn write_report_json_with(path: &Path, report: &Report, zones: &Zones) -> st
         // inlined copies, not virtual calls (measured: see BENCHMARKS.md, 1.2M zones).
         let mut b = std::io::BufWriter::with_capacity(1 << 20, w);
         b.write_all(head.as_bytes())?;
-        write_member_array_from(&mut b, zones.len(), 1 << 14, |r| zones.batch(r), ZoneReport::write_json)?;
+        write_member_array_from(&mut b, zones.len(), 1 << 12, |r| zones.batch(r), ZoneReport::write_json)?;
         b.write_all(after_zones.as_bytes())?;
         // A body is about 1.4 kB of text (its rules in words): 2,048 at a time (two batches
         // in memory: a few MB; 16,384 held 60 MB at once on the 1.2M-zone grid).
@@ -180,7 +180,7 @@ pub fn write_parts_csv(path: &Path, report: &Report) -> std::io::Result<()> {
 pub fn write_parts_csv_with(path: &Path, zones: &Zones) -> std::io::Result<()> {
     use rayon::prelude::*;
     // Rows are formatted in parallel, 512 zones to a buffer, a batch of buffers at a time.
-    const BATCH: usize = 1 << 16;
+    const BATCH: usize = 1 << 14;
     const CHUNK: usize = 512;
     let rows = |range: std::ops::Range<usize>| -> std::io::Result<Vec<u8>> {
         use std::fmt::Write;

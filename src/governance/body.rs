@@ -187,8 +187,8 @@ pub fn propose_with(
             for la in levels {
                 let members: BTreeSet<usize> =
                     la.parts.iter().filter(|p| is_significant(p.share, member_t)).map(|p| p.unit).collect();
-                if la.cut && members.len() >= 2 && !by_hand(e, la.level, z) {
-                    drafts.push(Draft { eco: e, level: la.level, zones: vec![z], members, manual: None });
+                if la.cut && members.len() >= 2 && !by_hand(e, la.level as usize, z) {
+                    drafts.push(Draft { eco: e, level: la.level as usize, zones: vec![z], members, manual: None });
                 }
             }
         }
@@ -464,7 +464,9 @@ fn flesh_out(
         chair,
         cost_basis,
         parent_body: None,
-        rules: rules.into(),
+        // Each rule at its length: `format!` leaves up to twice the room (tens of MB over the
+        // bodies of a million zones).
+        rules: rules.into_iter().map(|r| r.into_boxed_str().into_string()).collect(),
         scenario: d.manual.map(|_| scenario.to_string()),
     }
 }

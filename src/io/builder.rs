@@ -322,7 +322,6 @@ pub fn build_layer<G: GeometrySource>(
     drop(group_of);
     let unit = |key: String, geometry: MultiPolygon<f64>, properties: crate::model::Properties| {
         let name = fields.name.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
-        let parent_key = fields.parent.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
         let population = fields.population.as_ref().and_then(|k| properties.get(k)).and_then(value_to_f64);
         // A non-empty geometry (repair drops empty polygons) always has a box.
         let bbox = geometry.bounding_rect()?;
@@ -334,7 +333,6 @@ pub fn build_layer<G: GeometrySource>(
             bbox,
             area_km2: area,
             geometry,
-            parent_key,
             population,
             properties,
         })

@@ -82,7 +82,7 @@ std::thread_local! {
     /// The points of the ring being read, copied out at its end into a ring of exact size.
     static RING: std::cell::RefCell<Vec<Coord<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The properties of the feature being read, likewise.
-    static PAIRS: std::cell::RefCell<Vec<(String, Value)>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PAIRS: std::cell::RefCell<Vec<(std::sync::Arc<str>, Value)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 struct Cursor<'a> {
@@ -151,7 +151,8 @@ impl<'a> Cursor<'a> {
             pairs.clear();
             if !self.eat(b'}') {
                 loop {
-                    let key = self.string()?.into_owned();
+                    // The name shared with the other features' (no string per feature).
+                    let key = crate::model::shared_name(&self.string()?);
                     self.expect(b':')?;
                     self.skip_ws();
                     let value = match self.b.get(self.i)? {
