@@ -38,6 +38,18 @@ fn seg_box(a: Coord<f64>, b: Coord<f64>) -> ([f64; 2], [f64; 2]) {
 
 /// True when `mp` may be invalid in a way that matters (see the module docs).
 pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
+    // A single strictly convex ring (a grid cell, a hexagon) is valid: no segment test needed.
+    if let [p] = &mp.0[..]
+        && p.interiors().is_empty()
+        && strictly_convex(&p.exterior().0)
+    {
+        return false;
+    }
+    full_screen(mp)
+}
+
+/// [`needs_repair`] without its convex shortcut: every segment pair.
+fn full_screen(mp: &MultiPolygon<f64>) -> bool {
     // Every ring, open (without the closing point).
     let rings: Vec<&[Coord<f64>]> = super::rings(mp)
         .map(|r| {
@@ -192,6 +204,45 @@ pub fn needs_repair(mp: &MultiPolygon<f64>) -> bool {
     false
 }
 
+/// Whether a ring (closed or open) is a strictly convex polygon, which is simple: every turn is
+/// strictly to the same side (exact orientation tests) and its edges' direction goes round
+/// exactly once. With every turn to one side the direction turns monotonically, and the sign
+/// of its x component changes twice per full turn: a ring winding twice (a pentagram) changes
+/// it four times. Repeated points, collinear or reversing edges: `false` (the full screen
+/// decides).
+fn strictly_convex(ring: &[Coord<f64>]) -> bool {
+    let n = if ring.len() > 1 && ring[0] == ring[ring.len() - 1] { ring.len() - 1 } else { ring.len() };
+    if n < 3 {
+        return false;
+    }
+    let at = |i: usize| ring[i % n];
+    let mut side = None;
+    let mut x_sign_changes = 0;
+    let mut last_dx = 0.0f64;
+    for i in 0..n {
+        let (a, b, c) = (at(i), at(i + 1), at(i + 2));
+        let turn = RobustKernel::orient2d(a, b, c);
+        if turn == Orientation::Collinear || *side.get_or_insert(turn) != turn {
+            return false;
+        }
+        // Edge a→b's x direction (exact: the sign of a difference of two doubles).
+        let dx = b.x - a.x;
+        if dx != 0.0 {
+            if last_dx != 0.0 && (dx > 0.0) != (last_dx > 0.0) {
+                x_sign_changes += 1;
+            }
+            last_dx = dx;
+        }
+    }
+    // Cyclically: the closing comparison, from the last non-vertical edge to the first one.
+    if let Some(first_dx) = (0..n).map(|i| at(i + 1).x - at(i).x).find(|&dx| dx != 0.0)
+        && (first_dx > 0.0) != (last_dx > 0.0)
+    {
+        x_sign_changes += 1;
+    }
+    x_sign_changes == 2
+}
+
 /// Whether box `a` lies within box `b`.
 fn box_inside(a: Rect<f64>, b: Rect<f64>) -> bool {
     a.min().x >= b.min().x && a.max().x <= b.max().x && a.min().y >= b.min().y && a.max().y <= b.max().y
@@ -241,6 +292,32 @@ mod tests {
                 assert!(!p.is_valid());
             }
         }
+    }
+
+    #[test]
+    fn the_convex_shortcut_passes_only_what_the_full_screen_passes() {
+        let cases = [
+            (wkt!(POLYGON((0. 0.,1. 0.,0. 1.,0. 0.))), true),             // triangle
+            (wkt!(POLYGON((0. 0.,0. 1.,1. 0.,0. 0.))), true),             // clockwise
+            (wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.))), true),             // open square
+            (wkt!(POLYGON((2. 0.,1. 1.7,-1. 1.7,-2. 0.,-1. -1.7,1. -1.7,2. 0.))), true), // hexagon
+            (wkt!(POLYGON((0. 0.,2. 0.,2. 2.,0. 2.,0. 0.),(0.5 0.5,1. 0.5,1. 1.,0.5 0.5))), false), // a hole
+            (wkt!(POLYGON((0. 0.,1. 0.,2. 0.,2. 2.,0. 2.,0. 0.))), false), // collinear vertex
+            (wkt!(POLYGON((0. 0.,2. 2.,2. 0.,0. 2.,0. 0.))), false),     // bowtie
+            (wkt!(POLYGON((0. 0.,4. 0.,4. 4.,2. 4.,2. 6.,0. 6.,0. 0.))), false), // concave
+            // A pentagram: every turn to the same side, but it winds twice and crosses itself.
+            (wkt!(POLYGON((0. 10.,6. -8.,-9.5 3.,9.5 3.,-6. -8.,0. 10.))), false),
+        ];
+        for (p, convex) in cases {
+            assert_eq!(strictly_convex(&p.exterior().0) && p.interiors().is_empty(), convex, "{p:?}");
+            if convex {
+                assert!(!full_screen(&mp(p.clone())), "{p:?}");
+                assert!(p.is_valid(), "{p:?}");
+            } else {
+                assert_eq!(needs_repair(&mp(p.clone())), full_screen(&mp(p.clone())), "{p:?}");
+            }
+        }
+        assert!(needs_repair(&mp(wkt!(POLYGON((0. 10.,6. -8.,-9.5 3.,9.5 3.,-6. -8.,0. 10.))))));
     }
 
     #[test]

@@ -207,12 +207,40 @@ fn declared_crs(crs_member: Option<&Value>) -> Option<String> {
 /// validate: every slice is parsed by serde_json afterwards, and anything the scan does not
 /// expect gives `None` (the caller then parses the whole document, for the exact error).
 mod split {
+    use super::fast;
+
     /// A top-level object with a `"features"` array.
     pub struct Collection<'a> {
         /// The other members: (decoded key, value text).
         pub members: Vec<(String, &'a str)>,
-        /// The text of each element of `"features"`.
-        pub features: Vec<&'a str>,
+        /// The elements of `"features"`, in order, in consecutive runs (one per piece of a
+        /// split on all threads: joining them would hold the table twice).
+        pub features: Vec<Vec<Element<'a>>>,
+    }
+
+    /// One element of the features array: its text, and the feature read from it when the
+    /// scan read it (see [`elements`]).
+    pub struct Element<'a> {
+        pub text: &'a str,
+        pub feature: Option<fast::Feature>,
+    }
+
+    /// How a scan takes the element starting at `text[i]`: the element and where it ends.
+    type Take<'a> = fn(&'a str, usize) -> Option<(Element<'a>, usize)>;
+
+    /// The element's extent only (a structural scan).
+    fn scan<'a>(text: &'a str, i: usize) -> Option<(Element<'a>, usize)> {
+        let end = value_end(text.as_bytes(), i)?;
+        Some((Element { text: &text[i..end], feature: None }, end))
+    }
+
+    /// The element read as a feature of the common shape, which also finds its end; else its
+    /// extent only (read later by the caller).
+    fn read<'a>(text: &'a str, i: usize) -> Option<(Element<'a>, usize)> {
+        match fast::feature_at(text, i) {
+            Some((f, end)) => Some((Element { text: &text[i..end], feature: Some(f) }, end)),
+            None => scan(text, i),
+        }
     }
 
     fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -349,22 +377,24 @@ mod split {
 
     /// The elements of the array starting at `text[start] == '['`, and the end of the array
     /// (one past its `]`). A long array (a feature collection of hundreds of megabytes) is split
-    /// on all threads: see [`speculative_elements`].
-    fn elements(text: &str, start: usize) -> Option<(Vec<&str>, usize)> {
+    /// on all threads, each feature read as it is met (one pass over the text): see
+    /// [`speculative_elements`]. A short one, or one that split declines, is only scanned
+    /// here, on one thread, and its features are read by the caller, in parallel.
+    fn elements(text: &str, start: usize) -> Option<(Vec<Vec<Element<'_>>>, usize)> {
         let b = text.as_bytes();
         let first = skip_ws(b, start + 1);
         if b.get(first) == Some(&b']') {
-            return Some((Vec::new(), first + 1));
+            return Some((vec![Vec::new()], first + 1));
         }
         let token = super::CANCEL.with(|t| t.borrow().clone());
         let cancelled = || token.as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed));
         if b.len() - first >= SPECULATE_FROM
-            && let Some(split) = speculative_elements(text, first, &cancelled)
+            && let Some(split) = speculative_elements(text, first, read, &cancelled)
         {
             return Some(split);
         }
-        let run = elements_from(text, first, None, &cancelled)?;
-        Some((run.elements, run.end?))
+        let run = elements_from(text, first, None, scan, &cancelled)?;
+        Some((vec![run.elements], run.end?))
     }
 
     /// Arrays at least this long (bytes) are split by [`speculative_elements`].
@@ -372,7 +402,7 @@ mod split {
 
     /// Elements scanned from one position, up to a stop position or the array's end.
     struct Run<'a> {
-        elements: Vec<&'a str>,
+        elements: Vec<Element<'a>>,
         /// Where the next element starts (at or past the stop position), if the array goes on.
         next: usize,
         /// One past the array's `]`, if the run reached it.
@@ -385,6 +415,7 @@ mod split {
         text: &'a str,
         mut i: usize,
         stop: Option<usize>,
+        take: Take<'a>,
         cancelled: &dyn Fn() -> bool,
     ) -> Option<Run<'a>> {
         let b = text.as_bytes();
@@ -398,8 +429,8 @@ mod split {
             if elements.len() % 4096 == 0 && cancelled() {
                 return None;
             }
-            let e = value_end(b, i)?;
-            elements.push(&text[i..e]);
+            let (element, e) = take(text, i)?;
+            elements.push(element);
             i = skip_ws(b, e);
             match b.get(i) {
                 Some(b',') => i = skip_ws(b, i + 1),
@@ -419,8 +450,9 @@ mod split {
     fn speculative_elements<'a>(
         text: &'a str,
         first: usize,
+        take: Take<'a>,
         cancelled: &(dyn Fn() -> bool + Sync),
-    ) -> Option<(Vec<&'a str>, usize)> {
+    ) -> Option<(Vec<Vec<Element<'a>>>, usize)> {
         use rayon::prelude::*;
         let b = text.as_bytes();
         let pieces = rayon::current_num_threads() * 4;
@@ -442,13 +474,13 @@ mod split {
         let runs: Vec<Option<Run<'a>>> = starts
             .par_iter()
             .enumerate()
-            .map(|(k, &s)| elements_from(text, s, starts.get(k + 1).copied(), cancelled))
+            .map(|(k, &s)| elements_from(text, s, starts.get(k + 1).copied(), take, cancelled))
             .collect();
-        let mut elements = Vec::with_capacity(runs.iter().flatten().map(|r| r.elements.len()).sum());
+        let mut elements = Vec::with_capacity(runs.len());
         let last = runs.len() - 1;
         for (k, run) in runs.into_iter().enumerate() {
             let run = run?;
-            elements.extend(run.elements);
+            elements.push(run.elements);
             match run.end {
                 Some(end) if k == last => return Some((elements, end)),
                 None if k < last && run.next == starts[k + 1] => {}
@@ -477,6 +509,10 @@ mod split {
     mod tests {
         use super::*;
 
+        fn texts<'a>(runs: &[Vec<Element<'a>>]) -> Vec<&'a str> {
+            runs.iter().flatten().map(|e| e.text).collect()
+        }
+
         #[test]
         fn splits_members_and_features() {
             let t = r#" { "type" : "FeatureCollection", "x\"]": [1, "]}"] ,
@@ -486,8 +522,8 @@ mod split {
                 c.members,
                 [("type".to_string(), r#""FeatureCollection""#), ("x\"]".to_string(), r#"[1, "]}"]"#)]
             );
-            assert_eq!(c.features, [r#"{"a": "}\\"}"#, r#"{"b": [[1,2]]}"#, "null"]);
-            assert_eq!(collection(r#"{"features":[]}"#).unwrap().features.len(), 0);
+            assert_eq!(texts(&c.features), [r#"{"a": "}\\"}"#, r#"{"b": [[1,2]]}"#, "null"]);
+            assert_eq!(texts(&collection(r#"{"features":[]}"#).unwrap().features).len(), 0);
         }
 
         #[test]
@@ -499,19 +535,24 @@ mod split {
                 })
                 .collect();
             let text = format!("[{}]", features.join(",\n"));
-            let (parallel, end) = speculative_elements(&text, 1, &never).unwrap();
+            let (parallel, end) = speculative_elements(&text, 1, scan, &never).unwrap();
             assert_eq!(end, text.len());
-            assert_eq!(parallel, features);
+            assert!(parallel.len() > 1);
+            assert_eq!(texts(&parallel), features);
+            // Read as they are met: the same elements, each read as a feature.
+            let (parsed, _) = speculative_elements(&text, 1, read, &never).unwrap();
+            assert_eq!(texts(&parsed), features);
+            assert!(parsed.iter().flatten().all(|e| e.feature.is_some()));
             // A guessed boundary inside a string is not proved: declined.
             let trap = r#"{"type":"Feature","properties":{"n":"}, {\"a\":1}, }, {"},"geometry":null}"#;
             let text = format!("[{}]", vec![trap; 200].join(","));
             let guessed =
                 (1..8).filter_map(|k| guess_boundary(text.as_bytes(), text.len() / 8 * k)).collect::<Vec<_>>();
             assert!(guessed.iter().any(|&g| !text[..g].ends_with("},{")), "the test must set the trap");
-            assert!(speculative_elements(&text, 1, &never).is_none());
-            let sequential = elements_from(&text, 1, None, &never).unwrap();
+            assert!(speculative_elements(&text, 1, read, &never).is_none());
+            let sequential = elements_from(&text, 1, None, scan, &never).unwrap();
             assert_eq!(sequential.elements.len(), 200);
-            assert_eq!(elements(&text, 0).unwrap().0, sequential.elements);
+            assert_eq!(texts(&elements(&text, 0).unwrap().0), texts(&[sequential.elements]));
         }
 
         #[test]
@@ -705,38 +746,36 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
         return Ok(None);
     }
     type Parsed<'a> = Option<Result<(Option<Value>, Properties, JsonGeometry<'a>), LoadError>>;
-    let parsed: Vec<Parsed<'a>> = c
-        .features
-        .par_iter()
-        .enumerate()
-        .map(|(index, text)| {
-            if index.is_multiple_of(4096) && cancelled() {
-                return Some(Err(LoadError::Cancelled));
-            }
-            // The common shape, read in one pass; anything else (a GeometryCollection, a point,
-            // a bad geometry) as raw members, its geometry parsed by the builder, which gives
-            // the exact error.
-            if let Some(f) = fast::feature(text) {
-                return Some(Ok((f.id, f.properties, JsonGeometry::Parsed(f.geometry))));
-            }
-            let f: RawFeature<'a> = serde_json::from_str(text).ok()?;
-            if f.kind.as_deref().is_some_and(|k| k != "Feature") {
-                return None;
-            }
-            Some(
-                properties_of(path, index, &f.id, f.properties)
-                    .map(|p| (f.id, p.into(), JsonGeometry::Raw(f.geometry))),
-            )
-        })
-        .collect();
+    // One element: read by the split already (the common shape), or read here: the common
+    // shape, else as raw members, its geometry parsed by the builder, which gives the exact
+    // error (a GeometryCollection, a point, a bad geometry).
+    let parse = |index: usize, e: split::Element<'a>| -> Parsed<'a> {
+        if index.is_multiple_of(4096) && cancelled() {
+            return Some(Err(LoadError::Cancelled));
+        }
+        if let Some(f) = e.feature.or_else(|| fast::feature(e.text)) {
+            return Some(Ok((f.id, f.properties, JsonGeometry::Parsed(f.geometry))));
+        }
+        let f: RawFeature<'a> = serde_json::from_str(e.text).ok()?;
+        if f.kind.as_deref().is_some_and(|k| k != "Feature") {
+            return None;
+        }
+        Some(properties_of(path, index, &f.id, f.properties).map(|p| (f.id, p.into(), JsonGeometry::Raw(f.geometry))))
+    };
     let mut out = Decoded::new();
-    out.features.reserve(parsed.len());
-    out.geometries.reserve(parsed.len());
-    for p in parsed {
-        match p {
-            None => return Ok(None),
-            Some(Err(e)) => return Err(e),
-            Some(Ok((id, properties, geometry))) => out.push(id, properties, geometry),
+    let total: usize = c.features.iter().map(Vec::len).sum();
+    out.features.reserve_exact(total);
+    out.geometries.reserve_exact(total);
+    // Run by run, each freed once moved: the table is never held twice.
+    for run in c.features {
+        let base = out.features.len();
+        let parsed: Vec<Parsed<'a>> = run.into_par_iter().enumerate().map(|(k, e)| parse(base + k, e)).collect();
+        for p in parsed {
+            match p {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(e),
+                Some(Ok((id, properties, geometry))) => out.push(id, properties, geometry),
+            }
         }
     }
     if out.features.is_empty() {

@@ -38,7 +38,17 @@ pub(super) struct Feature {
 /// Reads one feature from its exact text (as the document split gives it), or `None` when it
 /// is not of the common shape (see the module docs).
 pub(super) fn feature(text: &str) -> Option<Feature> {
-    let mut c = Cursor { s: text, b: text.as_bytes(), i: 0 };
+    let (f, end) = feature_at(text, 0)?;
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: end };
+    c.skip_ws();
+    (c.i == c.b.len()).then_some(f)
+}
+
+/// Reads the feature object starting at `text[start]` (no whitespace before it), and gives
+/// the position one past its closing `}`; `None` when it is not of the common shape. What it
+/// accepts is valid JSON, so its end is where a structural scan of the same object ends.
+pub(super) fn feature_at(text: &str, start: usize) -> Option<(Feature, usize)> {
+    let mut c = Cursor { s: text, b: text.as_bytes(), i: start };
     let (mut kind, mut id, mut properties, mut geometry) = (false, None, None, None);
     c.expect(b'{')?;
     if !c.eat(b'}') {
@@ -64,12 +74,12 @@ pub(super) fn feature(text: &str) -> Option<Feature> {
             }
         }
     }
-    c.skip_ws();
-    (c.i == c.b.len()).then(|| Feature {
+    let f = Feature {
         id: id.flatten(),
         properties: properties.unwrap_or_default(),
         geometry: geometry.unwrap_or(Geom::Null),
-    })
+    };
+    Some((f, c.i))
 }
 
 /// Powers of ten exactly representable as `f64`.
