@@ -388,6 +388,45 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_length_read_as_serde_json_reads_them() {
+        // Digits read eight at a time, or one at a time near the end of the text: integer and
+        // fraction parts of 0 to 24 digits, each followed by what may follow a number.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let mut t = String::new();
+            if next() % 2 == 0 {
+                t.push('-');
+            }
+            let int_digits = 1 + next() % 20;
+            for k in 0..int_digits {
+                let d = (next() % 10) as u8;
+                t.push(char::from(b'0' + if k == 0 { d.max(1) } else { d }));
+            }
+            let frac_digits = next() % 25;
+            if frac_digits > 0 {
+                t.push('.');
+                (0..frac_digits).for_each(|_| t.push(char::from(b'0' + (next() % 10) as u8)));
+            }
+            if next() % 5 == 0 {
+                t.push_str(&format!("e{}", next() % 40));
+            }
+            let number_len = t.len();
+            t.push_str(["", ",", "]", " ,", "]}", "\n"][(next() % 6) as usize]);
+            let mut c = Cursor { s: &t, b: t.as_bytes(), i: 0 };
+            let mine = c.number().unwrap();
+            assert_eq!(c.i, number_len, "{t}");
+            let theirs: f64 = serde_json::from_str(&t[..number_len]).unwrap();
+            assert_eq!(mine.to_bits(), theirs.to_bits(), "{t}: {mine} against {theirs}");
+        }
+    }
+
+    #[test]
     fn reads_the_common_shape_and_declines_the_rest() {
         let f = feature(
             r#" { "geometry" : { "coordinates" : [ [ [ 0 , 0 , 5 ] , [1,0] , [1,1] , [0,0] ] ] , "type" : "Polygon" } ,
