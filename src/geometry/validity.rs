@@ -297,13 +297,13 @@ mod tests {
     #[test]
     fn the_convex_shortcut_passes_only_what_the_full_screen_passes() {
         let cases = [
-            (wkt!(POLYGON((0. 0.,1. 0.,0. 1.,0. 0.))), true),             // triangle
-            (wkt!(POLYGON((0. 0.,0. 1.,1. 0.,0. 0.))), true),             // clockwise
-            (wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.))), true),             // open square
+            (wkt!(POLYGON((0. 0.,1. 0.,0. 1.,0. 0.))), true), // triangle
+            (wkt!(POLYGON((0. 0.,0. 1.,1. 0.,0. 0.))), true), // clockwise
+            (wkt!(POLYGON((0. 0.,1. 0.,1. 1.,0. 1.))), true), // open square
             (wkt!(POLYGON((2. 0.,1. 1.7,-1. 1.7,-2. 0.,-1. -1.7,1. -1.7,2. 0.))), true), // hexagon
             (wkt!(POLYGON((0. 0.,2. 0.,2. 2.,0. 2.,0. 0.),(0.5 0.5,1. 0.5,1. 1.,0.5 0.5))), false), // a hole
             (wkt!(POLYGON((0. 0.,1. 0.,2. 0.,2. 2.,0. 2.,0. 0.))), false), // collinear vertex
-            (wkt!(POLYGON((0. 0.,2. 2.,2. 0.,0. 2.,0. 0.))), false),     // bowtie
+            (wkt!(POLYGON((0. 0.,2. 2.,2. 0.,0. 2.,0. 0.))), false), // bowtie
             (wkt!(POLYGON((0. 0.,4. 0.,4. 4.,2. 4.,2. 6.,0. 6.,0. 0.))), false), // concave
             // A pentagram: every turn to the same side, but it winds twice and crosses itself.
             (wkt!(POLYGON((0. 10.,6. -8.,-9.5 3.,9.5 3.,-6. -8.,0. 10.))), false),
