@@ -1,8 +1,10 @@
 //! GeoJSON decoder: a FeatureCollection, a single Feature or a bare Geometry.
 //!
-//! A FeatureCollection is split into feature slices by a structural scan (module `split`), and
-//! the features are read in parallel, geometry included, by a hand-written reader of the common
-//! shape (module `fast`); any other feature is read by serde_json into lean structs, its
+//! A FeatureCollection is split into features on all threads (module `split`), each feature
+//! read where the split meets it, geometry included, by a hand-written reader of the common
+//! shape (module `fast`), which also finds where it ends: one pass over the text (a collection
+//! under 4 MB is scanned on one thread, then its features read in parallel). Any other
+//! feature is only delimited there (a structural scan) and read by serde_json into lean structs, its
 //! geometry kept as a raw JSON slice for the builder, and anything unusual in the document is
 //! parsed as a whole document instead. That is faster and leaner than a full GeoJSON object model (see
 //! BENCHMARKS.md, "GeoJSON parsing") and lets every error name the feature it comes from.
