@@ -218,7 +218,8 @@ fn strictly_convex(ring: &[Coord<f64>]) -> bool {
     let at = |i: usize| ring[i % n];
     let mut side = None;
     let mut x_sign_changes = 0;
-    let mut last_dx = 0.0f64;
+    // The x direction of the first and of the latest edge that has one.
+    let (mut first_dx, mut last_dx) = (None, 0.0f64);
     for i in 0..n {
         let (a, b, c) = (at(i), at(i + 1), at(i + 2));
         let turn = RobustKernel::orient2d(a, b, c);
@@ -228,14 +229,15 @@ fn strictly_convex(ring: &[Coord<f64>]) -> bool {
         // Edge a→b's x direction (exact: the sign of a difference of two doubles).
         let dx = b.x - a.x;
         if dx != 0.0 {
-            if last_dx != 0.0 && (dx > 0.0) != (last_dx > 0.0) {
+            if first_dx.is_some() && (dx > 0.0) != (last_dx > 0.0) {
                 x_sign_changes += 1;
             }
+            first_dx.get_or_insert(dx);
             last_dx = dx;
         }
     }
     // Cyclically: the closing comparison, from the last non-vertical edge to the first one.
-    if let Some(first_dx) = (0..n).map(|i| at(i + 1).x - at(i).x).find(|&dx| dx != 0.0)
+    if let Some(first_dx) = first_dx
         && (first_dx > 0.0) != (last_dx > 0.0)
     {
         x_sign_changes += 1;

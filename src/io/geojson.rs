@@ -218,6 +218,9 @@ mod split {
         /// The elements of `"features"`, in order, in consecutive runs (one per piece of a
         /// split on all threads: joining them would hold the table twice).
         pub features: Vec<Vec<Element<'a>>>,
+        /// Whether the split read the features (an element without one was declined by the
+        /// feature reader), or only delimited them.
+        pub read: bool,
     }
 
     /// One element of the features array: its text, and the feature read from it when the
@@ -351,8 +354,8 @@ mod split {
                     if features.is_some() || b.get(i) != Some(&b'[') {
                         return None;
                     }
-                    let (elements, end) = elements(text, i)?;
-                    features = Some(elements);
+                    let (runs, end, read) = elements(text, i)?;
+                    features = Some((runs, read));
                     end
                 } else {
                     if members.iter().any(|(k, _)| *k == key) {
@@ -374,7 +377,8 @@ mod split {
         if skip_ws(b, i + 1) != b.len() {
             return None;
         }
-        Some(Collection { members, features: features? })
+        let (features, read) = features?;
+        Some(Collection { members, features, read })
     }
 
     /// The elements of the array starting at `text[start] == '['`, and the end of the array
@@ -382,21 +386,21 @@ mod split {
     /// on all threads, each feature read as it is met (one pass over the text): see
     /// [`speculative_elements`]. A short one, or one that split declines, is only scanned
     /// here, on one thread, and its features are read by the caller, in parallel.
-    fn elements(text: &str, start: usize) -> Option<(Vec<Vec<Element<'_>>>, usize)> {
+    fn elements(text: &str, start: usize) -> Option<(Vec<Vec<Element<'_>>>, usize, bool)> {
         let b = text.as_bytes();
         let first = skip_ws(b, start + 1);
         if b.get(first) == Some(&b']') {
-            return Some((vec![Vec::new()], first + 1));
+            return Some((vec![Vec::new()], first + 1, false));
         }
         let token = super::CANCEL.with(|t| t.borrow().clone());
         let cancelled = || token.as_ref().is_some_and(|t| t.load(std::sync::atomic::Ordering::Relaxed));
         if b.len() - first >= SPECULATE_FROM
-            && let Some(split) = speculative_elements(text, first, read, &cancelled)
+            && let Some((runs, end)) = speculative_elements(text, first, read, &cancelled)
         {
-            return Some(split);
+            return Some((runs, end, true));
         }
         let run = elements_from(text, first, None, scan, &cancelled)?;
-        Some((vec![run.elements], run.end?))
+        Some((vec![run.elements], run.end?, false))
     }
 
     /// Arrays at least this long (bytes) are split by [`speculative_elements`].
@@ -554,7 +558,9 @@ mod split {
             assert!(speculative_elements(&text, 1, read, &never).is_none());
             let sequential = elements_from(&text, 1, None, scan, &never).unwrap();
             assert_eq!(sequential.elements.len(), 200);
-            assert_eq!(texts(&elements(&text, 0).unwrap().0), texts(&[sequential.elements]));
+            let (runs, _, read) = elements(&text, 0).unwrap();
+            assert!(!read);
+            assert_eq!(texts(&runs), texts(&[sequential.elements]));
         }
 
         #[test]
@@ -751,11 +757,14 @@ fn decode_split<'a>(path: &str, c: split::Collection<'a>) -> Result<Option<Decod
     // One element: read by the split already (the common shape), or read here: the common
     // shape, else as raw members, its geometry parsed by the builder, which gives the exact
     // error (a GeometryCollection, a point, a bad geometry).
+    let read = c.read;
     let parse = |index: usize, e: split::Element<'a>| -> Parsed<'a> {
         if index.is_multiple_of(4096) && cancelled() {
             return Some(Err(LoadError::Cancelled));
         }
-        if let Some(f) = e.feature.or_else(|| fast::feature(e.text)) {
+        // Not read by the split: read here. Read and declined: not tried twice.
+        let feature = if read { e.feature } else { fast::feature(e.text) };
+        if let Some(f) = feature {
             return Some(Ok((f.id, f.properties, JsonGeometry::Parsed(f.geometry))));
         }
         let f: RawFeature<'a> = serde_json::from_str(e.text).ok()?;
@@ -847,6 +856,18 @@ mod tests {
             format!(r#"{{"features":[{{"type":"Feature","properties":{{}},"geometry":{p}}}]}}"#),
             r#"{"type":"FeatureCollection","features":[]}"#.to_string(),
         ];
+        // A collection long enough to be split on all threads, features read where they are
+        // met: the common shape, and features the reader declines (read afterwards).
+        let kinds = [
+            r#"{"type":"Feature","properties":{"id":ID},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}"#,
+            r#"{"type":"Feature","properties":{"id":ID},"geometry":{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}}"#,
+            r#"{"type":"Feature","properties":{"id":ID},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Polygon","coordinates":[[[5,5],[6,5],[6,6],[5,5]]]}]}}"#,
+            r#"{"type":"Feature","properties":{"id":ID},"geometry":{"type":"Point","coordinates":[1,2]}}"#,
+        ];
+        let features: Vec<String> = (0..40_000).map(|k| kinds[k % kinds.len()].replace("ID", &k.to_string())).collect();
+        let long = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",\n"));
+        assert!(split::collection(&long).unwrap().read, "the test must take the parallel reading");
+        let docs: Vec<String> = docs.into_iter().chain([long]).collect();
         let show = |d: Result<Decoded<JsonGeometry>, LoadError>| -> String {
             match d.and_then(|d| build_layer(&LayerSpec::new("t.geojson"), "t.geojson", d, &NoProgress)) {
                 Ok(l) => format!("{:?} {:?} {:?}", l.units, l.warnings, l.crs),
@@ -859,6 +880,8 @@ mod tests {
         // The fast path was taken where it could be.
         assert!(split::collection(&docs[1]).is_some());
         assert!(decode_split("t.geojson", split::collection(&docs[2]).unwrap()).unwrap().is_some());
+        let long = docs.last().unwrap();
+        assert!(decode_split("t.geojson", split::collection(long).unwrap()).unwrap().is_some());
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(super) fn feature(text: &str) -> Option<Feature> {
     (c.i == c.b.len()).then_some(f)
 }
 
-/// Reads the feature object starting at `text[start]` (no whitespace before it), and gives
+/// Reads the feature object starting at `text[start]` (whitespace before it skipped), and gives
 /// the position one past its closing `}`; `None` when it is not of the common shape. What it
 /// accepts is valid JSON, so its end is where a structural scan of the same object ends.
 pub(super) fn feature_at(text: &str, start: usize) -> Option<(Feature, usize)> {
@@ -389,8 +389,8 @@ mod tests {
 
     #[test]
     fn numbers_of_every_length_read_as_serde_json_reads_them() {
-        // Digits read eight at a time, or one at a time near the end of the text: integer and
-        // fraction parts of 0 to 24 digits, each followed by what may follow a number.
+        // Integer parts of 1 to 20 digits, fractions of 0 to 24, some with an exponent, each
+        // followed by what may follow a number (or by the end of the text).
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
             seed ^= seed << 13;
