@@ -77,15 +77,33 @@ fn open_app(
 /// it, 40 and 151 MB. mimalloc reads its options and reserves its first arena in its own
 /// constructor, before `main`, so the option is set from an earlier one: `.init_array.NNNNN`
 /// entries run before the unnumbered `.init_array` of C constructors.
+///
+/// Freed pages are given back to the OS after 100 ms instead of mimalloc v3's 1,000 ms. Each
+/// stage frees much of what the one before it built (the load's text and feature tables, the
+/// overlay's pair list, the raw piece tables), and with a one-second delay the next stage's
+/// fresh pages came on top of them: on the 1.2M-zone benchmark the peak was 1,036–1,055 MiB
+/// with the default and 992–995 MiB with 100 ms (alternating runs; 983 MiB with immediate
+/// purging, which made the run 30-50% slower). BENCHMARKS.md, eleventh session.
 #[cfg(target_os = "linux")]
 mod allocator_options {
     /// `mi_option_arena_eager_commit`: position 4 in mimalloc v3's `mi_option_e` (the sys
     /// crate names no constant for it; both crates are pinned in Cargo.toml for this).
     const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    /// `mi_option_purge_delay` (ms): position 15 in the same list, likewise unnamed there.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    /// The delay set, ms (mimalloc v3's default: 1,000).
+    const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
     extern "C" fn set() {
-        // SAFETY: writes one entry of mimalloc's option table; allocates nothing.
-        unsafe { libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0) };
+        // SAFETY: writes entries of mimalloc's option table and reads the environment with
+        // libc's `getenv`; allocates nothing. An option set here is no longer read from the
+        // environment by mimalloc, so a MIMALLOC_PURGE_DELAY the user gives is left to it.
+        unsafe {
+            libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+            if libc::getenv(c"MIMALLOC_PURGE_DELAY".as_ptr()).is_null() {
+                libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS);
+            }
+        }
     }
 
     #[used]
