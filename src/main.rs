@@ -81,9 +81,9 @@ fn open_app(
 /// Freed pages are given back to the OS after 100 ms instead of mimalloc v3's 1,000 ms. Each
 /// stage frees much of what the one before it built (the load's text and feature tables, the
 /// overlay's pair list, the raw piece tables), and with a one-second delay the next stage's
-/// fresh pages came on top of them: on the 1.2M-zone benchmark the peak was 1,036–1,055 MiB
-/// with the default and 992–995 MiB with 100 ms (alternating runs; 983 MiB with immediate
-/// purging, which made the run 30-50% slower). BENCHMARKS.md, eleventh session.
+/// fresh pages came on top of them: on the 1.2M-zone benchmark the peak was 1,022–1,040 MiB
+/// with the default and 992–998 MiB with 100 ms (alternating runs; 983–984 MiB with immediate
+/// purging, which made the run 23–65% slower). BENCHMARKS.md, eleventh session.
 #[cfg(target_os = "linux")]
 mod allocator_options {
     /// `mi_option_arena_eager_commit`: position 4 in mimalloc v3's `mi_option_e` (the sys

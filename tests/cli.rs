@@ -215,3 +215,21 @@ fn project_file_from_the_app_runs_in_the_cli() {
     // At 20%, Yellowstone (Montana holds 7%) is no longer cut.
     assert!(!r.zones.iter().find(|z| z.id == "YELL").unwrap().levels[0].cut);
 }
+
+/// The allocator options set before `main` (src/main.rs) are the ones mimalloc runs with:
+/// arenas committed as used, freed pages returned after 100 ms; a purge delay given in the
+/// environment is left to the user. mimalloc prints its options with MIMALLOC_VERBOSE=1.
+#[cfg(target_os = "linux")]
+#[test]
+fn allocator_options_are_set_and_the_environment_still_wins() {
+    let option = |o: &Output, name: &str| -> Option<String> {
+        let key = format!("option '{name}': ");
+        stderr(o).lines().find_map(|l| l.split_once(&key).map(|(_, v)| v.trim().to_string()))
+    };
+    let o = bin().arg("--version").env("MIMALLOC_VERBOSE", "1").env_remove("MIMALLOC_PURGE_DELAY").output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(option(&o, "arena_eager_commit").as_deref(), Some("0"), "{}", stderr(&o));
+    assert_eq!(option(&o, "purge_delay").as_deref(), Some("100"), "{}", stderr(&o));
+    let o = bin().arg("--version").env("MIMALLOC_VERBOSE", "1").env("MIMALLOC_PURGE_DELAY", "7").output().unwrap();
+    assert_eq!(option(&o, "purge_delay").as_deref(), Some("7"), "{}", stderr(&o));
+}
