@@ -158,7 +158,18 @@ pub fn overlay_pair(
     }
     let inter = a.intersection(&b);
     let area = area_km2(&inter);
-    (area > 0.0).then_some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(inter) })
+    (area > 0.0).then(|| Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(exact_size(&inter)) })
+}
+
+/// A copy of `mp` whose vectors hold exactly their items. The boolean kernel's results carry
+/// spare capacity (on the 299k-hexagon grid, 50 MB of vectors for 28 MB of coordinates and
+/// polygons), and the overlay keeps up to a few hundred thousand of them. Shrinking in place
+/// would not return it: mimalloc keeps a block that shrinks by less than half.
+fn exact_size(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let ring = |r: &geo::LineString<f64>| geo::LineString(r.0.to_vec());
+    MultiPolygon(
+        mp.0.iter().map(|p| geo::Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())).collect(),
+    )
 }
 
 /// Pairs with more edge chunks than this in their window are intersected by quadrants
@@ -344,6 +355,21 @@ mod tests {
             units,
             warnings: vec![],
         })
+    }
+
+    #[test]
+    fn exact_size_keeps_every_ring_and_drops_spare_capacity() {
+        let mut mp = MultiPolygon(vec![
+            wkt!(POLYGON((0. 0.,4. 0.,4. 4.,0. 4.,0. 0.),(1. 1.,2. 1.,2. 2.,1. 1.))),
+            wkt!(POLYGON((5. 5.,6. 5.,6. 6.,5. 5.))),
+        ]);
+        mp.0.reserve(10);
+        mp.0[0].exterior_mut(|r| r.0.reserve(100));
+        let c = exact_size(&mp);
+        assert_eq!(c, mp);
+        assert_eq!(c.0.capacity(), 2);
+        assert_eq!(c.0[0].exterior().0.capacity(), 5);
+        assert_eq!(c.0[0].interiors()[0].0.capacity(), 4);
     }
 
     #[test]

@@ -11,6 +11,14 @@ use geo::{BoundingRect, Coord, MultiPolygon, Rect};
 /// Edges per chunk.
 pub const CHUNK_EDGES: usize = 32;
 
+/// Edges a chunk takes before the extent rule (below) may end it. Without it, rings of a few
+/// dozen edges (islands, small provinces), whose every edge spans more than 1/64 of the ring,
+/// had a chunk per edge: the world provinces' 1.30M vertices made 636k chunks, 30 MB of index
+/// (48 bytes a chunk), more than their coordinates. With 4: 38 MB less at the world pair's
+/// peak, the index stage 15 ms faster, the border stage ~12 ms slower (it tests blocks of
+/// border edges against chunk boxes, now larger), the overlay unchanged (BENCHMARKS.md).
+const MIN_CHUNK_EDGES: usize = 4;
+
 /// A ring of at most this many edges (a grid cell, a hexagon, a small island) is one chunk
 /// whatever its shape. The extent rule (below) would give each of its edges a chunk of its own:
 /// a heap block of six boxes per hexagon, 480 MB on a 1.2M-hexagon grid. [`ChunkIndex::may_touch`]
@@ -123,8 +131,9 @@ impl ChunkIndex {
                 if c.len() < 2 {
                     continue;
                 }
-                // A chunk ends after CHUNK_EDGES edges, or earlier once its box grows past
-                // 1/64 of the ring's extent, so long edges never make a chunk cover everything.
+                // A chunk ends after CHUNK_EDGES edges, or earlier (once it has MIN_CHUNK_EDGES)
+                // when its box grows past 1/64 of the ring's extent, so long edges never make a
+                // chunk cover everything.
                 // Two points or more (checked above): the ring has a box.
                 let Some(ring_rect) = ring.bounding_rect() else { continue };
                 let limit = if c.len() - 1 <= SMALL_RING_EDGES {
@@ -139,7 +148,7 @@ impl ChunkIndex {
                     while end < c.len() - 1 && end - start < CHUNK_EDGES {
                         let p = c[end + 1];
                         let (nlo, nhi) = ([lo[0].min(p.x), lo[1].min(p.y)], [hi[0].max(p.x), hi[1].max(p.y)]);
-                        if end > start && (nhi[0] - nlo[0]).max(nhi[1] - nlo[1]) > limit {
+                        if end - start >= MIN_CHUNK_EDGES && (nhi[0] - nlo[0]).max(nhi[1] - nlo[1]) > limit {
                             break;
                         }
                         lo = nlo;
