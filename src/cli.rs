@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crossbound::analysis::{LevelAnalysis, Params};
 use crossbound::governance::{Body, GovParams, jurisdiction_view, propose};
 use crossbound::model::LayerSpec;
+use crossbound::overlay::Outlines;
 use crossbound::progress::Progress;
 use crossbound::project::Project;
 use crossbound::report::{Report, ZoneBuilder, Zones, build_report, build_report_without_zones};
@@ -400,8 +401,9 @@ pub fn run_layers_with(
     args: &LayerArgs,
     scenario: Option<(&Scenario, &std::path::Path)>,
     zones: ZonesIn,
+    outlines: Outlines,
 ) -> Result<Run> {
-    let (study, params, gov) = load_study(args)?;
+    let (study, params, gov) = load_study(args, outlines)?;
     if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -418,10 +420,13 @@ pub fn run_layers_with(
 }
 
 /// Loads and overlays the layers of `args`, with progress bars: the study and the parameters.
-fn load_study(args: &LayerArgs) -> Result<(Study, Params, GovParams)> {
+/// `outlines`: whether the parts' polygons are kept (a brief draws its body's; an export of the
+/// parts with geometry writes them all); dropped, they are rebuilt when asked for.
+fn load_study(args: &LayerArgs, outlines: Outlines) -> Result<(Study, Params, GovParams)> {
     let (inputs, params, gov) = resolve(args)?;
     let progress = BarProgress::new();
-    let study = Study::build(&inputs, &progress);
+    let study = crossbound::study::Prepared::load(&inputs, &progress)
+        .and_then(|p| Study::from_prepared(crossbound::study::Prepared { outlines, ..p }, &progress));
     progress.finish();
     Ok((study?, params, gov))
 }
@@ -460,7 +465,7 @@ fn peak_memory_mb() -> Option<f64> {
 /// `crossbound suggest`.
 pub fn suggest(a: &SuggestArgs) -> Result<()> {
     check_share("max-population-change", a.max_population_change)?;
-    let (study, params, gov) = load_study(&a.layers)?;
+    let (study, params, gov) = load_study(&a.layers, Outlines::Drop)?;
     let sp = crossbound::scenario::suggest::SuggestParams {
         level: a.level,
         moves: a.moves,
@@ -509,7 +514,7 @@ pub fn suggest(a: &SuggestArgs) -> Result<()> {
 pub fn compare(a: &CompareArgs) -> Result<()> {
     // Every scenario file is read and parsed before the (long) load, so a typo fails at once.
     let scenarios = a.scenarios.iter().map(|p| load_scenario(p)).collect::<Result<Vec<_>>>()?;
-    let (study, params, gov) = load_study(&a.layers)?;
+    let (study, params, gov) = load_study(&a.layers, Outlines::Drop)?;
     let (_, _, baseline) = analyse_timed(&study, &params, &gov, ZonesIn::Report);
     let mut reports = Vec::new();
     for (sc, path) in scenarios.iter().zip(&a.scenarios) {
@@ -595,10 +600,13 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     // With a report file and no output that needs every zone at once (the summary, maps of
     // zones), the zones are built a batch at a time as they are written, never all held.
     let stream = a.out.is_some() && a.geojson.is_none() && a.gpkg.is_none();
+    // Only the parts table with geometry writes the parts' polygons.
+    let outlines = if a.parts.is_some() && a.parts_geometry { Outlines::Keep } else { Outlines::Drop };
     let run = run_layers_with(
         &a.layers,
         scenario.as_ref().zip(a.scenario.as_deref()),
         if stream { ZonesIn::Stream } else { ZonesIn::Report },
+        outlines,
     )?;
     let r = &run.report;
     let builder = run.zone_builder();
@@ -782,7 +790,8 @@ fn truncate(s: &str, n: usize) -> String {
 
 pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report)?;
+    let run =
+        run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Outlines::Drop)?;
     let levels = &run.study.hierarchy.levels;
     let find = |l: usize| {
         let layer = &levels[l].indexed.layer;
@@ -865,7 +874,8 @@ pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
 
 pub fn brief(a: &BriefArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report)?;
+    let run =
+        run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Outlines::Keep)?;
     let idx = run
         .bodies
         .iter()

@@ -102,7 +102,7 @@ impl Hierarchy {
                         (ps, ParentSource::Field(field))
                     }
                     None => {
-                        let (pieces, _) = overlay_layers(&child, parent, progress)?;
+                        let (pieces, _) = overlay_layers(&child, parent, crate::overlay::Outlines::Drop, progress)?;
                         let ps = pieces
                             .iter()
                             .map(|p| p.iter().max_by(|a, b| a.area_km2.total_cmp(&b.area_km2)).map(|p| p.unit))

@@ -86,6 +86,21 @@ pub struct PieceGeometryError {
     pub unit: String,
 }
 
+/// Whether the overlay keeps the polygon of each part it intersects ([`PieceGeometry::Part`])
+/// or only its area ([`PieceGeometry::Deferred`], the polygon rebuilt when asked for).
+///
+/// The areas, and everything computed from them, are the same either way. Only maps, briefs
+/// and exports of the parts' geometry draw parts; a run that writes none of them need not hold
+/// them: on the 1.2M-hexagon grid they are ~1.6 million polygons of coast and border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Outlines {
+    /// Keep the parts' polygons (the app, briefs, exports of parts with geometry).
+    #[default]
+    Keep,
+    /// Keep areas only.
+    Drop,
+}
+
 /// How each pair was decided, for benchmarks and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct PairStats {
@@ -104,13 +119,16 @@ pub fn common_rect(a: Rect<f64>, b: Rect<f64>) -> Option<Rect<f64>> {
     (x0 <= x1 && y0 <= y1).then(|| Rect::new((x0, y0), (x1, y1)))
 }
 
-/// Overlays one zone with one admin unit. `None` when they share no area.
+/// Overlays one zone with one admin unit. `None` when they share no area. With
+/// [`Outlines::Drop`], a part that is neither the whole zone nor the whole unit is
+/// [`PieceGeometry::Deferred`].
 pub fn overlay_pair(
     zone: &Unit,
     zone_chunks: &ChunkIndex,
     unit_ix: usize,
     unit: &Unit,
     unit_chunks: &ChunkIndex,
+    outlines: Outlines,
     stats: &mut PairStats,
 ) -> Option<Piece> {
     let window = common_rect(zone.bbox, unit.bbox)?;
@@ -134,16 +152,16 @@ pub fn overlay_pair(
         if unit_in.len() == unit.geometry.0.len() {
             return Some(Piece { unit: unit_ix, area_km2: unit.area_km2, geometry: PieceGeometry::WholeUnit });
         }
-        let polys: Vec<geo::Polygon<f64>> = zone_in
-            .iter()
-            .map(|&i| zone.geometry.0[i].clone())
-            .chain(unit_in.iter().map(|&i| unit.geometry.0[i].clone()))
-            .collect();
-        if polys.is_empty() {
+        if zone_in.is_empty() && unit_in.is_empty() {
             return None;
         }
-        let area = polys.iter().map(polygon_area_km2).sum();
-        return Some(Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(MultiPolygon(polys)) });
+        let inside = zone_in.iter().map(|&i| &zone.geometry.0[i]).chain(unit_in.iter().map(|&i| &unit.geometry.0[i]));
+        let area = inside.clone().map(polygon_area_km2).sum();
+        let geometry = match outlines {
+            Outlines::Keep => PieceGeometry::Part(MultiPolygon(inside.cloned().collect())),
+            Outlines::Drop => PieceGeometry::Deferred,
+        };
+        return Some(Piece { unit: unit_ix, area_km2: area, geometry });
     }
     stats.exact += 1;
     let chunks = zone_chunks.count_in(&zone.geometry, window) + unit_chunks.count_in(&unit.geometry, window);
@@ -158,7 +176,11 @@ pub fn overlay_pair(
     }
     let inter = a.intersection(&b);
     let area = area_km2(&inter);
-    (area > 0.0).then(|| Piece { unit: unit_ix, area_km2: area, geometry: PieceGeometry::Part(exact_size(&inter)) })
+    let geometry = || match outlines {
+        Outlines::Keep => PieceGeometry::Part(exact_size(&inter)),
+        Outlines::Drop => PieceGeometry::Deferred,
+    };
+    (area > 0.0).then(|| Piece { unit: unit_ix, area_km2: area, geometry: geometry() })
 }
 
 /// A copy of `mp` whose vectors hold exactly their items. The boolean kernel's results carry
@@ -266,6 +288,7 @@ pub enum OverlayError {
 pub fn overlay_layers(
     zones: &IndexedLayer,
     admin: &IndexedLayer,
+    outlines: Outlines,
     progress: &dyn Progress,
 ) -> Result<(Vec<Vec<Piece>>, PairStats), OverlayError> {
     let n = zones.layer.units.len();
@@ -293,6 +316,7 @@ pub fn overlay_layers(
                     u,
                     &admin.layer.units[u],
                     &admin.chunks[u],
+                    outlines,
                     &mut stats,
                 )
             }))
@@ -387,7 +411,7 @@ mod tests {
             // Contains "tiny" wholly (shortcut: whole unit).
             unit("big", MultiPolygon(vec![wkt!(POLYGON((9. 9.,11. 9.,11. 11.,9. 11.,9. 9.)))])),
         ]);
-        let (pieces, stats) = overlay_layers(&zones, &admin, &crate::progress::NoProgress).unwrap();
+        let (pieces, stats) = overlay_layers(&zones, &admin, Outlines::Keep, &crate::progress::NoProgress).unwrap();
         assert!(matches!(pieces[0][0].geometry, PieceGeometry::WholeZone));
         assert_eq!(pieces[0].len(), 1);
         assert!(matches!(pieces[2][0].geometry, PieceGeometry::WholeUnit));
@@ -435,7 +459,7 @@ mod tests {
         let direct = area_km2(&zone.geometry.intersection(&adm.geometry));
         assert!((tiled - direct).abs() < 1e-7 * direct, "tiled {tiled} direct {direct}");
         let mut stats = PairStats::default();
-        let p = overlay_pair(&zone, &zc, 0, &adm, &uc, &mut stats).unwrap();
+        let p = overlay_pair(&zone, &zc, 0, &adm, &uc, Outlines::Keep, &mut stats).unwrap();
         assert!(matches!(p.geometry, PieceGeometry::Deferred));
     }
 
@@ -447,7 +471,7 @@ mod tests {
             "donut",
             MultiPolygon(vec![wkt!(POLYGON((0. 0.,10. 0.,10. 10.,0. 10.,0. 0.),(3. 3.,7. 3.,7. 7.,3. 7.,3. 3.)))]),
         )]);
-        let (pieces, stats) = overlay_layers(&zones, &admin, &crate::progress::NoProgress).unwrap();
+        let (pieces, stats) = overlay_layers(&zones, &admin, Outlines::Keep, &crate::progress::NoProgress).unwrap();
         assert!(pieces[0].is_empty());
         assert_eq!(stats.shortcut, 1);
     }

@@ -13,7 +13,7 @@ use crate::index::IndexedLayer;
 use crate::io::{LoadError, load_layer_with_progress};
 use crate::model::Unit;
 use crate::model::{LayerSpec, Warning};
-use crate::overlay::{PairStats, Piece, PieceGeometry, overlay_layers};
+use crate::overlay::{Outlines, PairStats, Piece, PieceGeometry, overlay_layers};
 use crate::progress::{Cancelled, Progress};
 use crate::zone_levels::ZoneLevels;
 use geo::{Coord, Rect};
@@ -341,6 +341,9 @@ pub struct Prepared {
     pub warnings: Vec<Warning>,
     /// Load and index timings (overlay and borders are 0).
     pub timings: Timings,
+    /// Whether the overlay keeps the parts' polygons ([`Outlines::Keep`] after
+    /// [`Prepared::load`]); a caller that draws and writes no part may drop them.
+    pub outlines: Outlines,
 }
 
 impl Prepared {
@@ -393,7 +396,7 @@ impl Prepared {
         let eco: Vec<IndexedLayer> = eco_layers.into_par_iter().map(IndexedLayer::new).collect();
         let hierarchy = Hierarchy::build(admin, progress, &mut warnings)?;
         timings.index_ms = t.elapsed().as_secs_f64() * 1e3;
-        Ok(Prepared { inputs: inputs.clone(), hierarchy, eco, warnings, timings })
+        Ok(Prepared { inputs: inputs.clone(), hierarchy, eco, warnings, timings, outlines: Outlines::Keep })
     }
 }
 
@@ -407,7 +410,7 @@ impl Study {
 
     /// Overlays (or imports the parts of) prepared layers, then measures borders in zones.
     pub fn from_prepared(prepared: Prepared, progress: &dyn Progress) -> Result<Study, StudyError> {
-        let Prepared { inputs, hierarchy, eco, mut warnings, mut timings } = prepared;
+        let Prepared { inputs, hierarchy, eco, mut warnings, mut timings, outlines } = prepared;
         let inputs = &inputs;
         // Overlay every eco layer with every level; the shared borders between units of each
         // level are found alongside (they need no overlay), on whichever core is free.
@@ -424,7 +427,7 @@ impl Study {
                 for e in &eco {
                     let mut per_level = Vec::new();
                     for l in &hierarchy.levels {
-                        let (pieces, s) = overlay_layers(e, &l.indexed, progress)?;
+                        let (pieces, s) = overlay_layers(e, &l.indexed, outlines, progress)?;
                         stats.candidates += s.candidates;
                         stats.shortcut += s.shortcut;
                         stats.exact += s.exact;
@@ -535,6 +538,7 @@ pub(crate) mod tests {
             eco: vec![eco],
             warnings: vec![],
             timings: Timings::default(),
+            outlines: Outlines::Keep,
         };
         Study::from_prepared(prepared, &NoProgress).expect("no cancellation")
     }

@@ -17,6 +17,7 @@ use crossbound::hierarchy::Hierarchy;
 use crossbound::index::IndexedLayer;
 use crossbound::io::decode::{Decoded, Geom};
 use crossbound::model::{Layer, LayerSpec};
+use crossbound::overlay::{Outlines, PieceGeometry};
 use crossbound::progress::NoProgress;
 use crossbound::report::build_report;
 use crossbound::study::{Prepared, Study};
@@ -37,6 +38,10 @@ fn layer(name: &str, polys: &[Vec<Ring>]) -> Layer {
 }
 
 fn study(zones: &[Vec<Ring>], units: &[Vec<Ring>]) -> Study {
+    study_with(zones, units, Outlines::Keep)
+}
+
+fn study_with(zones: &[Vec<Ring>], units: &[Vec<Ring>], outlines: Outlines) -> Study {
     let mut warnings = Vec::new();
     let hierarchy = Hierarchy::build(vec![IndexedLayer::new(layer("u", units))], &NoProgress, &mut warnings).unwrap();
     let prepared = Prepared {
@@ -45,6 +50,7 @@ fn study(zones: &[Vec<Ring>], units: &[Vec<Ring>]) -> Study {
         eco: vec![IndexedLayer::new(layer("z", zones))],
         warnings,
         timings: Default::default(),
+        outlines,
     };
     Study::from_prepared(prepared, &NoProgress).unwrap()
 }
@@ -139,6 +145,17 @@ proptest! {
             let expect = area_km2(&zl.geometry.intersection(&u.geometry));
             let got: f64 = s.overlay[0][0][0].pieces.iter().filter(|p| p.unit == i).map(|p| p.area_km2).sum();
             prop_assert!((got - expect).abs() <= tolerance(&zone, zl.area_km2), "unit {i}: {got} vs {expect}");
+        }
+        // Without the parts' polygons: the same pieces and areas, bit for bit, and each
+        // outline rebuilt on demand has the piece's area.
+        let d = study_with(&[vec![zone.clone()]], &units.iter().map(|u| vec![u.clone()]).collect::<Vec<_>>(), Outlines::Drop);
+        let (kept, dropped) = (&s.overlay[0][0][0].pieces, &d.overlay[0][0][0].pieces);
+        prop_assert_eq!(kept.len(), dropped.len());
+        for (k, p) in kept.iter().zip(dropped.iter()) {
+            prop_assert_eq!((k.unit, k.area_km2.to_bits()), (p.unit, p.area_km2.to_bits()));
+            prop_assert!(!matches!(p.geometry, PieceGeometry::Part(_)));
+            let outline = p.to_multipolygon(zl, &ul[p.unit]).unwrap();
+            prop_assert!((area_km2(&outline) - p.area_km2).abs() <= tolerance(&zone, zl.area_km2), "unit {}", p.unit);
         }
     }
 

@@ -45,6 +45,7 @@ fn overlay_input(data: &[u8]) {
         eco: vec![crossbound::index::IndexedLayer::new(zones)],
         warnings,
         timings: Default::default(),
+        outlines: Default::default(),
     };
     let study = match crossbound::study::Study::from_prepared(prepared, &NoProgress) {
         Ok(s) => s,
