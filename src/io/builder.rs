@@ -84,11 +84,20 @@ struct Group {
     more: Vec<MultiPolygon<f64>>,
 }
 
-/// One feature after geometry decoding and repair.
-struct FeatureOut {
-    geometry: Result<Option<(MultiPolygon<f64>, RepairCounts)>, String>,
-    skipped_kind: Option<String>,
-    empty: bool,
+/// One feature after geometry decoding and repair. A million-feature layer holds a million of
+/// these beside its features and its units while the units are built: 40 bytes each (repair
+/// counts, zero for most features, boxed), where a struct of results took 104.
+enum FeatureOut {
+    /// Polygons, possibly none left after repair; what was repaired, if anything.
+    Polygons(MultiPolygon<f64>, Option<Box<RepairCounts>>),
+    /// The geometry is unusable: why (the builder adds file and feature).
+    Failed(String),
+    /// A null geometry.
+    Null,
+    /// An empty geometry.
+    Empty,
+    /// A geometry with no polygon: its type name.
+    Skipped(String),
 }
 
 /// Whether no two strings are equal: their 64-bit hashes sorted in parallel. Distinct hashes
@@ -219,17 +228,16 @@ pub fn build_layer<G: GeometrySource>(
                 },
             });
         };
-        match &mut out.geometry {
-            Err(msg) => {
+        match out {
+            FeatureOut::Failed(msg) => {
                 let msg = std::mem::take(msg);
                 return Err(LoadError::Feature { path: path.clone(), index: f.index, id: id_label(f), msg });
             }
-            Ok(None) => match out.skipped_kind.take() {
-                Some(kind) => skipped.entry(kind).or_default().push(key.clone()),
-                None if out.empty => empty_ids.push(key.clone()),
-                None => null_ids.push(key.clone()),
-            },
-            Ok(Some((mp, counts))) => {
+            FeatureOut::Skipped(kind) => skipped.entry(std::mem::take(kind)).or_default().push(key.clone()),
+            FeatureOut::Empty => empty_ids.push(key.clone()),
+            FeatureOut::Null => null_ids.push(key.clone()),
+            FeatureOut::Polygons(mp, counts) => {
+                let counts = counts.as_deref().copied().unwrap_or_default();
                 let per_kind = [
                     counts.unclosed_rings,
                     counts.degenerate_rings,
@@ -242,10 +250,10 @@ pub fn build_layer<G: GeometrySource>(
                         ids.push(key.clone());
                     }
                 }
-                repairs.add(counts);
+                repairs.add(&counts);
                 if mp.0.is_empty() {
                     empty_after_repair.push(key.clone());
-                    out.geometry = Ok(None);
+                    *out = FeatureOut::Null;
                     continue;
                 }
                 any_polygon = true;
@@ -345,7 +353,7 @@ pub fn build_layer<G: GeometrySource>(
             .into_par_iter()
             .zip(features.par_iter_mut())
             .map(|((key, out), f)| {
-                let (geometry, _) = out.geometry.ok()??;
+                let FeatureOut::Polygons(geometry, _) = out else { return None };
                 unit(key?, geometry, std::mem::take(&mut f.properties))
             })
             .collect();
@@ -443,14 +451,14 @@ pub fn build_layer<G: GeometrySource>(
 }
 
 fn process_geometry<G: GeometrySource>(g: G, transform: Option<&ToLonLat>, crs_name: &str) -> FeatureOut {
-    let fail = |msg: String| FeatureOut { geometry: Err(msg), skipped_kind: None, empty: false };
+    let fail = FeatureOut::Failed;
     let mut polys: Vec<Rings> = match g.decode() {
         Err(e) => return fail(e),
-        Ok(Geom::Null) => return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: false },
-        Ok(Geom::Empty) => return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: true },
-        Ok(Geom::Other(kind)) => return FeatureOut { geometry: Ok(None), skipped_kind: Some(kind), empty: false },
+        Ok(Geom::Null) => return FeatureOut::Null,
+        Ok(Geom::Empty) => return FeatureOut::Empty,
+        Ok(Geom::Other(kind)) => return FeatureOut::Skipped(kind),
         Ok(Geom::Polygons(p)) if p.iter().all(|r| r.iter().all(|ring| ring.is_empty())) => {
-            return FeatureOut { geometry: Ok(None), skipped_kind: None, empty: true };
+            return FeatureOut::Empty;
         }
         Ok(Geom::Polygons(p)) => p,
     };
@@ -488,7 +496,7 @@ fn process_geometry<G: GeometrySource>(g: G, transform: Option<&ToLonLat>, crs_n
     // degenerate inputs (found by fuzzing: tests/fuzz_regressions.rs): that feature becomes
     // an error naming it, never a crash.
     match std::panic::catch_unwind(move || normalize_polygons(polys)) {
-        Ok((mp, counts)) => FeatureOut { geometry: Ok(Some((mp, counts))), skipped_kind: None, empty: false },
+        Ok((mp, counts)) => FeatureOut::Polygons(mp, (!counts.is_clean()).then(|| Box::new(counts))),
         Err(_) => fail("the polygon could not be repaired: the boolean kernel failed on it (degenerate rings?)".into()),
     }
 }
@@ -542,6 +550,12 @@ pub fn resolve_fields(spec: &LayerSpec, features: &[Feature], path: &str) -> Res
 mod tests {
     use super::*;
     use geo::wkt;
+
+    #[test]
+    fn a_feature_s_result_stays_small() {
+        // A million of them live at once beside the features and the units (see `FeatureOut`).
+        assert!(std::mem::size_of::<FeatureOut>() <= 40, "{}", std::mem::size_of::<FeatureOut>());
+    }
 
     #[test]
     fn the_units_are_filtered_in_their_own_allocation() {
