@@ -320,6 +320,24 @@ impl FileBytes {
     }
 }
 
+impl FileBytes {
+    /// [`FileBytes::release`] for the pages of `part`, a slice of these bytes (anything else is
+    /// ignored): a decoder done with one stretch of a big file while it reads the rest. The
+    /// pages at both ends, shared with the neighbouring stretches, go too; they come back when
+    /// read.
+    pub(crate) fn release_part(&self, part: &[u8]) {
+        #[cfg(unix)]
+        if let FileBytes::Mapped(m) = self {
+            let (base, at) = (m.as_ptr() as usize, part.as_ptr() as usize);
+            if at < base || at + part.len() > base + m.len() || part.is_empty() {
+                return;
+            }
+            // SAFETY: as in `release`; the range lies within the map (checked above).
+            let _ = unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at - base, part.len()) };
+        }
+    }
+}
+
 impl std::ops::Deref for FileBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -358,7 +376,7 @@ fn with_decoded<R>(
             let bytes = FileBytes::open(&spec.path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
             times.read_ms = clock.lap();
             let (text, warning) = geojson::text_of(&bytes).map_err(|msg| LoadError::format(&path, msg))?;
-            let mut d = geojson::decode(&path, &text)?;
+            let mut d = geojson::decode_with(&path, &text, &|part| bytes.release_part(part))?;
             d.warnings.extend(warning.map(|w| (w, 1)));
             // What the builder still reads of the text (the geometry of an unusual feature)
             // is paged back in when read.
@@ -486,6 +504,15 @@ mod tests {
             let b = FileBytes::open(&p).unwrap();
             assert_eq!(&*b, content, "{name}");
             assert_eq!(matches!(b, FileBytes::Mapped(_)), name == "big", "{name}");
+            // Pages given back, in part (unaligned ends) or whole, read the same again; a
+            // slice from elsewhere is ignored.
+            if !content.is_empty() {
+                b.release_part(&b[1..b.len() / 2 + 3]);
+                b.release_part(&content[..1]);
+            }
+            assert_eq!(&*b, content, "{name}: after releasing part");
+            b.release();
+            assert_eq!(&*b, content, "{name}: after releasing all");
         }
         // A directory or a missing file is an error, not a panic.
         assert!(FileBytes::open(dir.path()).is_err());
