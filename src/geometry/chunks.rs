@@ -1,6 +1,6 @@
 //! An index over runs of consecutive edges ("chunks") of a multipolygon's rings.
 //!
-//! Bounding boxes of 32-edge chunks in a packed R-tree ([`super::packed`]) answer "could these
+//! Bounding boxes of chunks of up to 32 edges in a packed R-tree ([`super::packed`]) answer "could these
 //! two boundaries touch inside this box?" in microseconds, which lets the overlay decide most
 //! pairs (disjoint, or one side wholly inside the other) without any boolean operation. A per-segment index would
 //! be exact but costs far more memory and build time for the same decisions.
