@@ -23,9 +23,7 @@ pub struct Unit {
     pub area_km2: f64,
     /// Value of the mapped population (or any extensive) field, if any; a count, not a density.
     pub population: Option<f64>,
-    /// The properties of the unit's first feature, as read. Empty in a study's ecological
-    /// layers ([`crate::study::Prepared::load`]): only admin layers' properties are read (to
-    /// link levels by a parent field).
+    /// The properties of the unit's first feature, as read.
     pub properties: Properties,
 }
 

@@ -364,21 +364,11 @@ impl Prepared {
         let specs: Vec<&LayerSpec> = inputs.admin.iter().chain(&inputs.eco).collect();
         let loaded: Vec<Result<crate::model::Layer, StudyError>> = specs
             .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
+            .map(|s| {
                 if progress.is_cancelled() {
                     return Err(StudyError::Cancelled(Cancelled));
                 }
-                let mut layer = load_layer_with_progress(s, progress).map_err(StudyError::from)?;
-                if i >= inputs.admin.len() {
-                    // A zone's attributes beyond its id, name and population are read by no
-                    // stage (an admin layer's serve to link levels): on the 1.2M-hexagon grid
-                    // they held 67 MB to the end of the run.
-                    for u in &mut layer.units {
-                        u.properties = Default::default();
-                    }
-                }
-                Ok(layer)
+                load_layer_with_progress(s, progress).map_err(StudyError::from)
             })
             .collect();
         let mut layers = Vec::with_capacity(specs.len());
