@@ -5,7 +5,7 @@
 #  3. Ctrl-C while the report is being written: no output, no temporary file;
 #  4. the layer file overwritten while it loads: an error or a consistent result, no panic;
 #  5. a read-only target (a path under a regular file): a clear error;
-#  6. memory runs out (the 1 GB file under a 4 GB cgroup limit): a one-line error before
+#  6. memory runs out (the 1 GB file under a 1.5 GB cgroup limit): a one-line error before
 #     loading, against the OOM killer's SIGKILL with the check skipped.
 # Needs root for the tmpfs mount (step 2 is skipped otherwise).
 set -uo pipefail
@@ -57,12 +57,12 @@ echo "== 5. a read-only target"
 touch "$OUT/afile"
 "$CB" analyze --out "$OUT/afile/report.json"; echo "exit code $?"
 
-echo "== 6. memory runs out: the 1 GB file under a 4 GB memory limit (a cgroup; needs root)"
+echo "== 6. memory runs out: the 1 GB file under a 1.5 GB memory limit (a cgroup; needs root): it needs ~2.1 GB"
 CG=""
 if [ -f "$OUT/hex_1gb.geojson" ]; then
   for try in "/sys/fs/cgroup/memory/crossbound-hostile memory.limit_in_bytes" "/sys/fs/cgroup/crossbound-hostile memory.max"; do
     set -- $try
-    if mkdir -p "$1" 2>/dev/null && echo $((4 << 30)) > "$1/$2" 2>/dev/null; then CG=$1; break; fi
+    if mkdir -p "$1" 2>/dev/null && echo $((3 << 29)) > "$1/$2" 2>/dev/null; then CG=$1; break; fi
   done
 fi
 if [ -n "$CG" ]; then
