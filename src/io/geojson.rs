@@ -334,9 +334,9 @@ mod split {
         collection_with(text, &|_| {})
     }
 
-    /// [`collection`], telling `read` of each stretch of the text that the split on all
+    /// [`collection`], handing `done_with` each stretch of the text that the split on all
     /// threads has read (see [`super::decode_with`]).
-    pub fn collection_with<'a>(text: &'a str, read: &(dyn Fn(&[u8]) + Sync)) -> Option<Collection<'a>> {
+    pub fn collection_with<'a>(text: &'a str, done_with: &(dyn Fn(&[u8]) + Sync)) -> Option<Collection<'a>> {
         let b = text.as_bytes();
         let mut i = skip_ws(b, 0);
         if b.get(i) != Some(&b'{') {
@@ -361,8 +361,8 @@ mod split {
                     if features.is_some() || b.get(i) != Some(&b'[') {
                         return None;
                     }
-                    let (runs, end, was_read) = elements(text, i, read)?;
-                    features = Some((runs, was_read));
+                    let (runs, end, read) = elements(text, i, done_with)?;
+                    features = Some((runs, read));
                     end
                 } else {
                     if members.iter().any(|(k, _)| *k == key) {

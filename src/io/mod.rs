@@ -310,17 +310,9 @@ impl FileBytes {
     /// same contents). For a decoder that has copied out what it needs: the 306 MB hexagon
     /// grid's pages then no longer count while the layer is built. Read bytes are kept.
     pub(crate) fn release(&self) {
-        #[cfg(unix)]
-        if let FileBytes::Mapped(m) = self {
-            // SAFETY: the map is private and read-only, never written: dropping its pages
-            // loses nothing, and later reads fetch the file's contents again (MADV_DONTNEED on
-            // a private file mapping). A failure only means the pages stay.
-            let _ = unsafe { m.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
-        }
+        self.release_part(self);
     }
-}
 
-impl FileBytes {
     /// [`FileBytes::release`] for the pages of `part`, a slice of these bytes (anything else is
     /// ignored): a decoder done with one stretch of a big file while it reads the rest. The
     /// pages at both ends, shared with the neighbouring stretches, go too; they come back when
@@ -332,7 +324,10 @@ impl FileBytes {
             if at < base || at + part.len() > base + m.len() || part.is_empty() {
                 return;
             }
-            // SAFETY: as in `release`; the range lies within the map (checked above).
+            // SAFETY: the map is private and read-only, never written: dropping its pages
+            // loses nothing, and later reads fetch the file's contents again (MADV_DONTNEED on
+            // a private file mapping). The range lies within the map (checked above). A failure
+            // only means the pages stay.
             let _ = unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at - base, part.len()) };
         }
     }
