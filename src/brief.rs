@@ -16,8 +16,10 @@ fn esc(s: &str) -> String {
 /// Renders the body's map: neighbouring units outlined in grey, each member's part of the zone(s)
 /// in its palette colour, observers' parts in grey, the zone outline in black. PNG bytes, and
 /// the pieces whose outline the boolean kernel could not build (left unfilled; their areas in
-/// the brief's table stand).
+/// the brief's table stand). It draws outlines: `study` must have released none
+/// ([`Study::release_admin_outlines`](crate::study::Study::release_admin_outlines)).
 pub fn body_map_png(study: &Study, body: &Body, w: u32, h: u32) -> (Vec<u8>, Vec<crate::overlay::PieceGeometryError>) {
+    debug_assert_eq!(study.released, Default::default(), "a brief's map draws outlines: release none");
     let mut missing = Vec::new();
     let extent = body.extent(study);
     let rect = extent.bounding_rect().unwrap_or(geo::Rect::new((0., 0.), (1., 1.)));

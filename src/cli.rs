@@ -391,6 +391,20 @@ pub enum ZonesIn {
     Stream,
 }
 
+/// What a command draws or writes of the geometry, which decides what its study keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Drawn {
+    /// The parts' polygons (a brief's map, the parts table with geometry): everything kept.
+    Parts,
+    /// Zones' or bodies' outlines (GeoJSON, GeoPackage): the parts' polygons are dropped
+    /// (rebuilt if asked for), the units' outlines kept.
+    Outlines,
+    /// Nothing: numbers and text. The parts' polygons are dropped, and each layer's outlines
+    /// are freed once the last stage that reads them is done: the admin units' after the
+    /// overlay, the zones' after the proposals (unless a scenario reforms the units).
+    Nothing,
+}
+
 fn load_scenario(path: &std::path::Path) -> Result<Scenario> {
     Scenario::load(path).map_err(|e| anyhow!(e))
 }
@@ -401,9 +415,10 @@ pub fn run_layers_with(
     args: &LayerArgs,
     scenario: Option<(&Scenario, &std::path::Path)>,
     zones: ZonesIn,
-    outlines: Outlines,
+    drawn: Drawn,
 ) -> Result<Run> {
-    let (study, params, gov) = load_study(args, outlines)?;
+    let outlines = if drawn == Drawn::Parts { Outlines::Keep } else { Outlines::Drop };
+    let (mut study, params, gov) = load_study(args, outlines)?;
     if let Some((sc, path)) = scenario {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
@@ -415,7 +430,8 @@ pub fn run_layers_with(
             zones_streamed: false,
         });
     }
-    let (analysis, bodies, report) = analyse_timed(&study, &params, &gov, zones);
+    let release = drawn == Drawn::Nothing;
+    let (analysis, bodies, report) = analyse_timed(&mut study, &params, &gov, zones, release);
     Ok(Run { study, analysis, bodies, report, zones_streamed: zones == ZonesIn::Stream })
 }
 
@@ -438,19 +454,30 @@ fn load_study(args: &LayerArgs, outlines: Outlines) -> Result<(Study, Params, Go
 }
 
 /// Analysis, bodies and report of `study`, with the three stages timed in the report.
+/// `release`: nothing after the report reads an outline (see [`Drawn::Nothing`]); the admin
+/// units' are freed before the analysis (timed with it) and the zones' after the proposals
+/// (timed with the report).
 fn analyse_timed(
-    study: &Study,
+    study: &mut Study,
     params: &Params,
     gov: &GovParams,
     zones: ZonesIn,
+    release: bool,
 ) -> (Vec<ZoneLevels<LevelAnalysis>>, Vec<Body>, Report) {
     let t = std::time::Instant::now();
+    if release {
+        study.release_admin_outlines();
+    }
     let analysis = study.analyse(params);
     let analysis_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = std::time::Instant::now();
     let bodies = propose(study, &analysis, params, gov);
     let proposals_ms = t.elapsed().as_secs_f64() * 1e3;
     let t = std::time::Instant::now();
+    if release {
+        study.release_zone_outlines();
+    }
+    let study = &*study;
     let mut report = match zones {
         ZonesIn::Report => build_report(study, &analysis, &bodies, params, gov),
         ZonesIn::Stream => build_report_without_zones(study, &analysis, &bodies, params, gov),
@@ -520,8 +547,9 @@ pub fn suggest(a: &SuggestArgs) -> Result<()> {
 pub fn compare(a: &CompareArgs) -> Result<()> {
     // Every scenario file is read and parsed before the (long) load, so a typo fails at once.
     let scenarios = a.scenarios.iter().map(|p| load_scenario(p)).collect::<Result<Vec<_>>>()?;
-    let (study, params, gov) = load_study(&a.layers, Outlines::Drop)?;
-    let (_, _, baseline) = analyse_timed(&study, &params, &gov, ZonesIn::Report);
+    let (mut study, params, gov) = load_study(&a.layers, Outlines::Drop)?;
+    // Each scenario reforms the units from their outlines: none is released.
+    let (_, _, baseline) = analyse_timed(&mut study, &params, &gov, ZonesIn::Report, false);
     let mut reports = Vec::new();
     for (sc, path) in scenarios.iter().zip(&a.scenarios) {
         let o = crossbound::scenario::evaluate(&study, sc, &params, &gov)
@@ -607,12 +635,18 @@ pub fn analyze(a: &AnalyzeArgs) -> Result<()> {
     // zones), the zones are built a batch at a time as they are written, never all held.
     let stream = a.out.is_some() && a.geojson.is_none() && a.gpkg.is_none();
     // Only the parts table with geometry writes the parts' polygons.
-    let outlines = if a.parts.is_some() && a.parts_geometry { Outlines::Keep } else { Outlines::Drop };
+    let drawn = if a.parts.is_some() && a.parts_geometry {
+        Drawn::Parts
+    } else if a.geojson.is_some() || a.geojson_bodies.is_some() || a.gpkg.is_some() {
+        Drawn::Outlines
+    } else {
+        Drawn::Nothing
+    };
     let run = run_layers_with(
         &a.layers,
         scenario.as_ref().zip(a.scenario.as_deref()),
         if stream { ZonesIn::Stream } else { ZonesIn::Report },
-        outlines,
+        drawn,
     )?;
     let r = &run.report;
     let builder = run.zone_builder();
@@ -797,7 +831,7 @@ fn truncate(s: &str, n: usize) -> String {
 pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
     let run =
-        run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Outlines::Drop)?;
+        run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Drawn::Nothing)?;
     let levels = &run.study.hierarchy.levels;
     let find = |l: usize| {
         let layer = &levels[l].indexed.layer;
@@ -880,8 +914,7 @@ pub fn jurisdiction(a: &JurisdictionArgs) -> Result<()> {
 
 pub fn brief(a: &BriefArgs) -> Result<()> {
     let scenario = a.scenario.as_deref().map(load_scenario).transpose()?;
-    let run =
-        run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Outlines::Keep)?;
+    let run = run_layers_with(&a.layers, scenario.as_ref().zip(a.scenario.as_deref()), ZonesIn::Report, Drawn::Parts)?;
     let idx = run
         .bodies
         .iter()

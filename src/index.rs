@@ -34,6 +34,14 @@ impl IndexedLayer {
         IndexedLayer { layer, tree, chunks }
     }
 
+    /// Frees the units' polygons and their edge indexes, in parallel; ids, names, boxes, areas
+    /// and the R-tree of boxes stay. A released unit's geometry is empty, which a loaded unit's
+    /// never is (see [`crate::study::Study::release_admin_outlines`]).
+    pub(crate) fn release_outlines(&mut self) {
+        self.layer.units.par_iter_mut().for_each(|u| u.geometry = geo::MultiPolygon::new(Vec::new()));
+        self.chunks = Vec::new();
+    }
+
     /// Positions of the units whose bounding box meets `rect`, in ascending order.
     pub fn candidates(&self, rect: Rect<f64>) -> Vec<usize> {
         let mut v: Vec<usize> = self.tree.meeting(&Bx::from_rect(rect)).into_iter().map(|i| i as usize).collect();

@@ -79,6 +79,41 @@ fn analyze_writes_report_csv_and_geojson() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
 }
 
+/// A run that writes no geometry frees each layer's outlines once the overlay and the
+/// proposals are done (`Drawn::Nothing`); one that writes zones keeps them. Their reports are
+/// the same, nesting included (it measures how much of a park lies in a watershed).
+#[test]
+fn freeing_the_outlines_changes_no_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "analyze".to_string(),
+            "--admin".into(),
+            data("us/states.geojson"),
+            "--eco".into(),
+            data("us/huc2_watersheds.geojson"),
+            "--eco".into(),
+            data("us/nps_parks.geojson"),
+            "--merge-touching-zones".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let o = bin().args(&args).output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut r: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        r.as_object_mut().unwrap().remove("timings_ms");
+        r
+    };
+    let gj = dir.path().join("z.geojson");
+    let kept = report("kept.json", &["--geojson", gj.to_str().unwrap()]);
+    let freed = report("freed.json", &[]);
+    let nested = kept["bodies"].as_array().unwrap().iter().filter(|b| !b["parent_body"].is_null()).count();
+    assert!(nested >= 5, "{nested} nested bodies");
+    assert_eq!(kept, freed);
+}
+
 #[test]
 fn summary_lists_cut_zones_first() {
     let o = bin().args(parks_args(&[])).output().unwrap();

@@ -188,6 +188,7 @@ pub fn write_gpkg(
     report: &Report,
     bodies: &[crate::governance::Body],
 ) -> std::io::Result<()> {
+    study.outlines_held("a GeoPackage of zones and bodies").map_err(std::io::Error::other)?;
     let zones: Vec<_> = zone_features(study, report).into_iter().map(|(p, g)| (p, Some(g))).collect();
     let body_rows = body_features(study, bodies, &report.bodies);
     let bodies: Vec<_> = body_rows.iter().map(|(p, g)| (p.clone(), Some(g))).collect();

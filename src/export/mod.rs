@@ -326,6 +326,7 @@ pub fn zone_properties(z: &crate::report::ZoneReport) -> serde_json::Map<String,
 
 /// Writes the zones with their results as properties ([`zone_properties`]).
 pub fn write_zones_geojson(path: &Path, study: &Study, report: &Report) -> std::io::Result<()> {
+    study.outlines_held("a GeoJSON of zones").map_err(std::io::Error::other)?;
     let features = zone_features(study, report)
         .into_iter()
         .map(|(props, g)| json!({"type": "Feature", "properties": props, "geometry": geometry_json(g)}))
@@ -383,6 +384,7 @@ pub fn write_bodies_geojson(
     bodies: &[crate::governance::Body],
     reports: &[BodyReport],
 ) -> std::io::Result<()> {
+    study.outlines_held("a GeoJSON of bodies").map_err(std::io::Error::other)?;
     let features = body_features(study, bodies, reports)
         .into_iter()
         .map(|(props, g)| json!({"type": "Feature", "properties": props, "geometry": geometry_json(&g)}))

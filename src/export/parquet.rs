@@ -193,6 +193,9 @@ pub fn write_table(path: &Path, name: &str, columns: &[Column], row_group: usize
 /// Writes the parts table of `study` to `path`; with `with_geometry`, each piece's geometry
 /// as WKB, with GeoParquet metadata.
 pub fn write_parts_parquet(path: &Path, study: &Study, with_geometry: bool) -> std::io::Result<()> {
+    if with_geometry {
+        study.outlines_held("a parts table with geometry").map_err(std::io::Error::other)?;
+    }
     let rows = rows(study, with_geometry)?;
     let strs = |f: for<'r> fn(&'r Row<'r>) -> &'r str| rows.iter().map(f).collect::<Vec<&str>>();
     let mut columns = vec![

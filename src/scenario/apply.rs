@@ -321,6 +321,7 @@ impl World<'_> {
 /// Applies `scenario` to `study`. Validates every step first (in order, each against the
 /// world the earlier steps left); the first bad step is the error.
 pub fn apply(study: &Study, scenario: &Scenario) -> Result<Reformed, ScenarioError> {
+    study.outlines_held("a reform scenario")?;
     let levels: Vec<Vec<SUnit>> = study
         .hierarchy
         .levels

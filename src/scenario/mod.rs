@@ -228,6 +228,9 @@ pub enum ScenarioError {
         /// What is wrong, naming the ids.
         message: String,
     },
+    /// The study freed the outlines that reforming the units needs.
+    #[error(transparent)]
+    Outlines(#[from] crate::study::OutlinesReleased),
 }
 
 impl Scenario {
