@@ -546,16 +546,23 @@ impl Study {
     }
 
     /// Analyses every zone at every level: `[eco layer][zone][level]`. Cheap.
+    ///
+    /// A zone that no unit touches at any level (a hexagon at sea) has the same analysis as
+    /// every other such zone, whatever its area (no part, no sliver, all of it uncovered): they
+    /// share one row of the table.
     pub fn analyse(&self, params: &Params) -> Vec<ZoneLevels<LevelAnalysis>> {
         self.eco
             .iter()
             .zip(&self.overlay)
             .map(|(layer, overlay)| {
                 let zones = &layer.layer.units;
-                ZoneLevels::par_from_fn(zones.len(), overlay.levels(), |z, l| {
+                let units = |l: usize| &self.hierarchy.levels[l].indexed.layer.units[..];
+                let blank_row =
+                    (0..overlay.levels()).map(|l| analyse_level(1.0, &[], 0.0, units(l), l, params)).collect();
+                let blank = |z: usize| overlay[z].iter().all(|zo| zo.pieces.is_empty() && zo.border_pairs.is_empty());
+                ZoneLevels::par_from_fn_sharing(zones.len(), overlay.levels(), blank_row, blank, |z, l| {
                     let zo = &overlay[z][l];
-                    let units = &self.hierarchy.levels[l].indexed.layer.units;
-                    analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km(), units, l, params)
+                    analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km(), units(l), l, params)
                 })
             })
             .collect()

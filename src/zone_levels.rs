@@ -10,10 +10,17 @@ use rayon::prelude::*;
 
 /// `table[z][l]`: the value of zone `z` at admin level `l`, for `len()` zones and `levels()`
 /// levels (at least one: a study always has an admin level).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Zones whose rows are all the same blank value (a world grid's hexagons at sea, which no
+/// unit touches: 190k of 299k) may share one stored row ([`ZoneLevels::par_from_fn_sharing`]):
+/// they then cost 4 bytes each instead of a row. Reading is the same either way; writing a
+/// row first gives every zone its own ([`ZoneLevels::iter_mut`], `table[z] = …`).
+#[derive(Debug, Clone)]
 pub struct ZoneLevels<T> {
     levels: usize,
     cells: Vec<T>,
+    /// The stored row of each zone when rows are shared; `None`: zone `z` is row `z`.
+    rows: Option<Vec<u32>>,
 }
 
 impl<T> ZoneLevels<T> {
@@ -25,7 +32,52 @@ impl<T> ZoneLevels<T> {
     {
         let levels = levels.max(1);
         let cells = (0..zones * levels).into_par_iter().map(|i| f(i / levels, i % levels)).collect();
-        ZoneLevels { levels, cells }
+        ZoneLevels { levels, cells, rows: None }
+    }
+
+    /// Like [`ZoneLevels::par_from_fn`], except that the zones for which `blank(z)` holds all
+    /// share the one row `blank_row` (its cell `l` must be what `f(z, l)` would give for every
+    /// such zone: the caller's rule, checked in debug builds), and `f` is called only for the
+    /// others. Rows are shared only when they save memory (more than a quarter of the zones
+    /// blank, and fewer than 2³² rows); otherwise the table is as `par_from_fn` builds it.
+    pub fn par_from_fn_sharing(
+        zones: usize,
+        levels: usize,
+        blank_row: Vec<T>,
+        blank: impl Fn(usize) -> bool + Sync,
+        f: impl Fn(usize, usize) -> T + Sync,
+    ) -> Self
+    where
+        T: Send + Sync + Clone + PartialEq + std::fmt::Debug,
+    {
+        let levels = levels.max(1);
+        assert_eq!(blank_row.len(), levels, "a zone row needs one cell per level");
+        let is_blank: Vec<bool> = (0..zones).into_par_iter().map(&blank).collect();
+        let blanks = is_blank.iter().filter(|&&b| b).count();
+        if blanks * 4 <= zones || zones >= u32::MAX as usize {
+            return Self::par_from_fn(zones, levels, |z, l| if is_blank[z] { blank_row[l].clone() } else { f(z, l) });
+        }
+        #[cfg(debug_assertions)]
+        if let Some(z) = is_blank.iter().position(|&b| b) {
+            for (l, cell) in blank_row.iter().enumerate() {
+                debug_assert_eq!(&f(z, l), cell, "the blank row differs from zone {z}'s row at level {l}");
+            }
+        }
+        // Row 0 is the blank one; the others in zone order.
+        let mut rows = Vec::with_capacity(zones);
+        let mut own = Vec::with_capacity(zones - blanks);
+        for (z, &b) in is_blank.iter().enumerate() {
+            if b {
+                rows.push(0);
+            } else {
+                own.push(z);
+                rows.push(own.len() as u32);
+            }
+        }
+        drop(is_blank);
+        let mut cells = blank_row;
+        cells.par_extend((0..own.len() * levels).into_par_iter().map(|i| f(own[i / levels], i % levels)));
+        ZoneLevels { levels, cells, rows: Some(rows) }
     }
 
     /// The table whose cells, row after row, are `cells`.
@@ -35,17 +87,20 @@ impl<T> ZoneLevels<T> {
     pub fn from_cells(levels: usize, cells: Vec<T>) -> Self {
         let levels = levels.max(1);
         assert!(cells.len().is_multiple_of(levels), "a zone row needs one cell per level");
-        ZoneLevels { levels, cells }
+        ZoneLevels { levels, cells, rows: None }
     }
 
     /// Number of zones.
     pub fn len(&self) -> usize {
-        self.cells.len() / self.levels
+        match &self.rows {
+            Some(rows) => rows.len(),
+            None => self.cells.len() / self.levels,
+        }
     }
 
-    /// True when there is no zone.
+    /// No zone.
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.len() == 0
     }
 
     /// Number of levels (cells per row).
@@ -54,12 +109,16 @@ impl<T> ZoneLevels<T> {
     }
 
     /// The rows, in zone order.
-    pub fn iter(&self) -> std::slice::ChunksExact<'_, T> {
-        self.cells.chunks_exact(self.levels)
+    pub fn iter(&self) -> Rows<'_, T> {
+        Rows { table: self, next: 0, end: self.len() }
     }
 
-    /// The rows, mutable.
-    pub fn iter_mut(&mut self) -> std::slice::ChunksExactMut<'_, T> {
+    /// The rows, in zone order, for writing: shared rows are first given to each zone.
+    pub fn iter_mut(&mut self) -> std::slice::ChunksExactMut<'_, T>
+    where
+        T: Clone,
+    {
+        self.unshare();
         self.cells.chunks_exact_mut(self.levels)
     }
 
@@ -67,25 +126,83 @@ impl<T> ZoneLevels<T> {
     pub fn get(&self, z: usize) -> Option<&[T]> {
         (z < self.len()).then(|| &self[z])
     }
+
+    /// Gives every zone its own row.
+    fn unshare(&mut self)
+    where
+        T: Clone,
+    {
+        if let Some(rows) = self.rows.take() {
+            let levels = self.levels;
+            let cells = &self.cells;
+            self.cells = rows
+                .iter()
+                .flat_map(|&r| cells[r as usize * levels..(r as usize + 1) * levels].iter().cloned())
+                .collect();
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for ZoneLevels<T> {
+    /// Equal rows, zone by zone, however they are stored.
+    fn eq(&self, other: &Self) -> bool {
+        self.levels == other.levels && self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
 }
 
 impl<T> std::ops::Index<usize> for ZoneLevels<T> {
     type Output = [T];
-    /// Zone `z`'s row.
     fn index(&self, z: usize) -> &[T] {
-        &self.cells[z * self.levels..(z + 1) * self.levels]
+        let r = match &self.rows {
+            Some(rows) => rows[z] as usize,
+            None => z,
+        };
+        &self.cells[r * self.levels..(r + 1) * self.levels]
     }
 }
 
-impl<T> std::ops::IndexMut<usize> for ZoneLevels<T> {
+impl<T: Clone> std::ops::IndexMut<usize> for ZoneLevels<T> {
     fn index_mut(&mut self, z: usize) -> &mut [T] {
+        self.unshare();
         &mut self.cells[z * self.levels..(z + 1) * self.levels]
+    }
+}
+
+/// The rows of a [`ZoneLevels`], in zone order.
+#[derive(Debug, Clone)]
+pub struct Rows<'a, T> {
+    table: &'a ZoneLevels<T>,
+    next: usize,
+    end: usize,
+}
+
+impl<'a, T> Iterator for Rows<'a, T> {
+    type Item = &'a [T];
+    fn next(&mut self) -> Option<&'a [T]> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            &self.table[self.next - 1]
+        })
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.end - self.next, Some(self.end - self.next))
+    }
+}
+
+impl<T> ExactSizeIterator for Rows<'_, T> {}
+
+impl<T> DoubleEndedIterator for Rows<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        (self.next < self.end).then(|| {
+            self.end -= 1;
+            &self.table[self.end]
+        })
     }
 }
 
 impl<'a, T> IntoIterator for &'a ZoneLevels<T> {
     type Item = &'a [T];
-    type IntoIter = std::slice::ChunksExact<'a, T>;
+    type IntoIter = Rows<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
@@ -108,6 +225,35 @@ mod tests {
         u[0][1] = 7;
         assert_eq!(u.iter_mut().next().unwrap(), [0, 7]);
         assert!(ZoneLevels::<u8>::from_cells(0, vec![]).is_empty());
+    }
+
+    #[test]
+    fn blank_zones_share_one_row_and_read_as_their_own() {
+        // Zones 1, 2 and 4 of 5 are blank: their row is [0, 0].
+        let blank = |z: usize| [1, 2, 4].contains(&z);
+        let f = |z: usize, l: usize| if blank(z) { 0 } else { 10 * z + l + 1 };
+        let dense = ZoneLevels::par_from_fn(5, 2, f);
+        let shared = ZoneLevels::par_from_fn_sharing(5, 2, vec![0, 0], blank, f);
+        assert_eq!(shared.cells.len(), 3 * 2, "one blank row and two rows of their own");
+        assert_eq!(shared, dense);
+        assert_eq!((shared.len(), shared.levels()), (5, 2));
+        assert_eq!(
+            shared.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+            dense.iter().map(|r| r.to_vec()).collect::<Vec<_>>()
+        );
+        assert_eq!(shared.iter().rev().next(), Some(&[0, 0][..]));
+        assert_eq!((&shared[3], shared.get(4), shared.get(5)), (&[31, 32][..], Some(&[0, 0][..]), None));
+        // Writing one blank zone's row leaves the others' alone.
+        let mut w = shared.clone();
+        w[1][0] = 9;
+        assert_eq!((w[1][0], w[2][0], w[4][0]), (9, 0, 0));
+        let mut w = shared.clone();
+        w.iter_mut().nth(2).unwrap()[1] = 7;
+        assert_eq!((&w[2], &w[1]), (&[0, 7][..], &[0, 0][..]));
+        // Few blanks: not worth a row map.
+        let few = ZoneLevels::par_from_fn_sharing(5, 2, vec![0, 0], |z| z == 1, |z, l| if z == 1 { 0 } else { z + l });
+        assert!(few.rows.is_none());
+        assert_eq!(few, ZoneLevels::par_from_fn(5, 2, |z, l| if z == 1 { 0 } else { z + l }));
     }
 
     #[test]
