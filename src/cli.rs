@@ -439,16 +439,15 @@ pub fn run_layers_with(
 /// `outlines`: whether the parts' polygons are kept (a brief draws its body's; an export of the
 /// parts with geometry writes them all); dropped, they are rebuilt when asked for.
 fn load_study(args: &LayerArgs, outlines: Outlines) -> Result<(Study, Params, GovParams)> {
-    let (inputs, params, gov) = resolve(args)?;
+    let (mut inputs, params, gov) = resolve(args)?;
+    // No command reads a zone's attributes beyond its id, name and population (an admin
+    // unit's serve to link levels): on the 1.2M-hexagon grid they held 67 MB to the end.
+    for spec in &mut inputs.eco {
+        spec.drop_properties = true;
+    }
     let progress = BarProgress::new();
-    let study = crossbound::study::Prepared::load(&inputs, &progress).and_then(|mut p| {
-        // No command reads a zone's attributes beyond its id, name and population (an admin
-        // unit's serve to link levels): on the 1.2M-hexagon grid they held 67 MB to the end.
-        for u in p.eco.iter_mut().flat_map(|e| e.layer.units.iter_mut()) {
-            u.properties = Default::default();
-        }
-        Study::from_prepared(crossbound::study::Prepared { outlines, ..p }, &progress)
-    });
+    let study = crossbound::study::Prepared::load(&inputs, &progress)
+        .and_then(|p| Study::from_prepared(crossbound::study::Prepared { outlines, ..p }, &progress));
     progress.finish();
     Ok((study?, params, gov))
 }

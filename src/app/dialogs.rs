@@ -327,6 +327,7 @@ impl FieldDialog {
                                     layer: if p.layers.len() > 1 { p.layer.clone() } else { None },
                                     fields: self.fields.clone(),
                                     crs: (!self.crs.trim().is_empty()).then(|| self.crs.trim().to_string()),
+                                    drop_properties: false,
                                 };
                                 out = Some(Ok((spec, self.as_admin)));
                             }

@@ -336,6 +336,7 @@ pub fn build_layer<G: GeometrySource>(
     let unit = |key: String, geometry: MultiPolygon<f64>, properties: crate::model::Properties| {
         let name = fields.name.as_ref().and_then(|k| properties.get(k)).and_then(value_to_key);
         let population = fields.population.as_ref().and_then(|k| properties.get(k)).and_then(value_to_f64);
+        let properties = if spec.drop_properties { Default::default() } else { properties };
         // A non-empty geometry (repair drops empty polygons) always has a box.
         let bbox = geometry.bounding_rect()?;
         let area = area_km2(&geometry);
@@ -584,6 +585,24 @@ mod tests {
         };
         assert_eq!(build(&crate::progress::NoProgress).unwrap().units.len(), 2000);
         assert!(matches!(build(&StopAtFirstReport(AtomicBool::new(false))), Err(LoadError::Cancelled)));
+    }
+
+    #[test]
+    fn dropped_properties_keep_id_name_and_population() {
+        let doc = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"A","name":"Alpha","pop":12,"note":"x"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#;
+        let build = |drop_properties: bool| {
+            let spec = LayerSpec { drop_properties, ..LayerSpec::parse("t.geojson,id=code,population=pop").unwrap() };
+            let decoded = crate::io::geojson::decode("t.geojson", doc).unwrap();
+            build_layer(&spec, "t.geojson", decoded, &crate::progress::NoProgress).unwrap().units.remove(0)
+        };
+        let (kept, dropped) = (build(false), build(true));
+        assert_eq!(kept.properties.iter().count(), 4);
+        assert_eq!(dropped.properties.iter().count(), 0);
+        assert_eq!((dropped.id.as_str(), dropped.name.as_str(), dropped.population), ("A", "Alpha", Some(12.0)));
+        assert_eq!(
+            (kept.id, kept.name, kept.population, kept.area_km2),
+            (dropped.id, dropped.name, dropped.population, dropped.area_km2)
+        );
     }
 
     #[test]
