@@ -241,7 +241,7 @@ mod tests {
             shared.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
             dense.iter().map(|r| r.to_vec()).collect::<Vec<_>>()
         );
-        assert_eq!(shared.iter().rev().next(), Some(&[0, 0][..]));
+        assert_eq!(shared.iter().next_back(), Some(&[0, 0][..]));
         assert_eq!((&shared[3], shared.get(4), shared.get(5)), (&[31, 32][..], Some(&[0, 0][..]), None));
         // Writing one blank zone's row leaves the others' alone.
         let mut w = shared.clone();
