@@ -481,7 +481,11 @@ impl Study {
                         ZoneOverlay { pieces: pieces.into(), border_pairs: border_pairs.into() }
                     })
                     .collect();
-                ZoneLevels::from_cells(levels, cells)
+                // Zones that no unit touches at any level (hexagons at sea) share one empty row.
+                let empty = || ZoneOverlay { pieces: Box::new([]), border_pairs: Box::new([]) };
+                ZoneLevels::from_cells(levels, cells).share_blank_rows((0..levels).map(|_| empty()).collect(), |row| {
+                    row.iter().all(|c| c.pieces.is_empty() && c.border_pairs.is_empty())
+                })
             })
             .collect();
         timings.borders_ms = t.elapsed().as_secs_f64() * 1e3;

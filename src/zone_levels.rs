@@ -80,6 +80,39 @@ impl<T> ZoneLevels<T> {
         ZoneLevels { levels, cells, rows: Some(rows) }
     }
 
+    /// This table with the rows for which `is_blank` holds all sharing the one row `blank_row`
+    /// (which must read as each of them does: the caller's rule), the other rows moved, not
+    /// copied. Under the same condition as [`ZoneLevels::par_from_fn_sharing`]; otherwise the
+    /// table is returned as it is.
+    pub fn share_blank_rows(self, blank_row: Vec<T>, is_blank: impl Fn(&[T]) -> bool) -> Self {
+        let levels = self.levels;
+        assert_eq!(blank_row.len(), levels, "a zone row needs one cell per level");
+        if self.rows.is_some() {
+            return self;
+        }
+        let zones = self.len();
+        let flags: Vec<bool> = self.iter().map(&is_blank).collect();
+        let blanks = flags.iter().filter(|&&b| b).count();
+        if blanks * 4 <= zones || zones >= u32::MAX as usize {
+            return self;
+        }
+        let mut rows = Vec::with_capacity(zones);
+        let mut cells = Vec::with_capacity((zones - blanks + 1) * levels);
+        cells.extend(blank_row);
+        let mut old = self.cells.into_iter();
+        for b in flags {
+            let row = old.by_ref().take(levels);
+            if b {
+                row.for_each(drop);
+                rows.push(0);
+            } else {
+                rows.push((cells.len() / levels) as u32);
+                cells.extend(row);
+            }
+        }
+        ZoneLevels { levels, cells, rows: Some(rows) }
+    }
+
     /// The table whose cells, row after row, are `cells`.
     ///
     /// # Panics
@@ -250,6 +283,10 @@ mod tests {
         let mut w = shared.clone();
         w.iter_mut().nth(2).unwrap()[1] = 7;
         assert_eq!((&w[2], &w[1]), (&[0, 7][..], &[0, 0][..]));
+        // The same table shared after it was built.
+        let after = dense.clone().share_blank_rows(vec![0, 0], |r| r == [0, 0]);
+        assert_eq!((after.cells.len(), after.rows.as_deref()), (6, Some(&[1, 0, 0, 2, 0][..])));
+        assert_eq!(after, dense);
         // Few blanks: not worth a row map.
         let few = ZoneLevels::par_from_fn_sharing(5, 2, vec![0, 0], |z| z == 1, |z, l| if z == 1 { 0 } else { z + l });
         assert!(few.rows.is_none());
