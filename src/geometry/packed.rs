@@ -115,7 +115,16 @@ impl<T: Clone> Packed<T> {
             };
             items.sort_by_cached_key(|(b, _)| key(b));
         }
-        Self::in_order(&items)
+        let (nodes, levels) = Self::nodes_over(&items);
+        // Kept in the vector's own allocation when it holds exactly its items (a collected
+        // iterator of known length does): a zone layer's tree is tens of MB, and a copy held it
+        // twice while the index was built.
+        let items = match items.len() {
+            1 => Items::One([items[0].clone()]),
+            n if n == items.capacity() => Items::Many(items.into_boxed_slice()),
+            _ => Items::Many(items[..].into()),
+        };
+        Packed { items, nodes, levels }
     }
 
     /// Packs `items` in the order given (a copy, in an allocation of the exact size). The
@@ -123,18 +132,7 @@ impl<T: Clone> Packed<T> {
     /// close to each other, so the nodes stay compact, and a node then covers one stretch of a
     /// ring, which [`Packed::walk_in_order`] uses to clip rings without visiting every vertex.
     pub fn in_order(items: &[(Bx, T)]) -> Self {
-        let mut nodes: Vec<Bx> = Vec::new();
-        let mut levels: Vec<u32> = Vec::new();
-        if items.len() > NODE {
-            let mut below: Vec<Bx> = items.iter().map(|(b, _)| *b).collect();
-            while below.len() > NODE {
-                levels.push(nodes.len() as u32);
-                let level: Vec<Bx> = below.chunks(NODE).map(|c| c.iter().fold(Bx::EMPTY, |a, b| a.union(b))).collect();
-                nodes.extend_from_slice(&level);
-                below = level;
-            }
-            levels.push(nodes.len() as u32);
-        }
+        let (nodes, levels) = Self::nodes_over(items);
         // Copied into an allocation of the exact size rather than shrunk in place: shrinking
         // leaves the rest of the grown vector as a hole too small for the next index's vector,
         // and a million one-chunk indexes then cost four times their size.
@@ -142,7 +140,31 @@ impl<T: Clone> Packed<T> {
             [one] => Items::One([one.clone()]),
             _ => Items::Many(items.into()),
         };
-        Packed { items, nodes: nodes.into_boxed_slice(), levels: levels.into_boxed_slice() }
+        Packed { items, nodes, levels }
+    }
+
+    /// The node boxes over `items`, level by level from the lowest, and where each level
+    /// starts (none for at most one node's worth of items). The lowest level is folded from
+    /// the items themselves, not from a copy of their boxes.
+    fn nodes_over(items: &[(Bx, T)]) -> (Box<[Bx]>, Box<[u32]>) {
+        let mut nodes: Vec<Bx> = Vec::new();
+        let mut levels: Vec<u32> = Vec::new();
+        if items.len() > NODE {
+            levels.push(0);
+            nodes.extend(items.chunks(NODE).map(|c| c.iter().fold(Bx::EMPTY, |a, (b, _)| a.union(b))));
+            let mut start = 0;
+            while nodes.len() - start > NODE {
+                let end = nodes.len();
+                levels.push(end as u32);
+                for k in (start..end).step_by(NODE) {
+                    let b = nodes[k..(k + NODE).min(end)].iter().fold(Bx::EMPTY, |a, b| a.union(b));
+                    nodes.push(b);
+                }
+                start = end;
+            }
+            levels.push(nodes.len() as u32);
+        }
+        (nodes.into_boxed_slice(), levels.into_boxed_slice())
     }
 }
 
