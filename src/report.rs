@@ -308,7 +308,7 @@ pub struct BodyReport {
     pub cost_basis: String,
     /// Id of the body this one is nested in, or null.
     pub parent_body: Option<String>,
-    /// The rules that produced it, in words (shared with the [`Body`]'s).
+    /// The rules that produced it, in words ([`Body::rules`]).
     pub rules: Arc<[String]>,
     /// The scenario that set it up by hand; absent for a proposed body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -653,7 +653,7 @@ pub fn body_report(study: &Study, all: &[Body], b: &Body) -> BodyReport {
             CostBasis::Equal => "equal".into(),
         },
         parent_body: b.parent_body.map(|p| all[p].id.clone()),
-        rules: b.rules.clone(),
+        rules: b.rules(study, all).into(),
         scenario: b.scenario.clone(),
     }
 }

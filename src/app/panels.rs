@@ -432,7 +432,7 @@ fn zone_details(ui: &mut egui::Ui, app: &mut CrossboundApp, e: usize, z: usize) 
         b.chair.rotation.iter().map(|&u| units[u].name.clone()).collect::<Vec<_>>().join(" -> ")
     ));
     ui.collapsing("Why (the rules)", |ui| {
-        for r in b.rules.iter() {
+        for r in b.rules(&l.study, &l.bodies) {
             ui.label(format!("- {r}"));
         }
     });

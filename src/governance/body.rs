@@ -115,12 +115,25 @@ pub struct Body {
     pub cost_basis: CostBasis,
     /// Index (in the returned list) of the body this one is nested in.
     pub parent_body: Option<usize>,
-    /// The rules that produced this body, in words. Shared with the report's copy of the body
-    /// (a proposal's rules are about 700 bytes of text; a million-zone study has tens of
-    /// thousands of bodies).
-    pub rules: std::sync::Arc<[String]>,
     /// The scenario that set this body up by hand, if it was not proposed.
     pub scenario: Option<String>,
+    /// How it was set up by hand, if it was (the scenario's step).
+    pub manual: Option<ManualFacts>,
+    /// The member threshold in force when it was proposed, share 0..1.
+    pub member_threshold: f64,
+    /// The sliver limit in force when it was proposed, km².
+    pub min_area_km2: f64,
+}
+
+/// What the rules say of a body set up by hand in a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualFacts {
+    /// Its name, if it was given one.
+    pub name: Option<String>,
+    /// 1-based step of the scenario that set it up.
+    pub step: usize,
+    /// The scenario named its convener (else it is the members' lowest common ancestor).
+    pub convener_given: bool,
 }
 
 impl Body {
@@ -140,6 +153,101 @@ impl Body {
     pub fn extent(&self, study: &Study) -> geo::MultiPolygon<f64> {
         let units = &study.eco[self.eco].layer.units;
         crate::geometry::repair::union_all(self.zones.iter().map(|&z| units[z].geometry.clone()).collect())
+    }
+
+    /// The rules that produced this body, in words, one sentence per choice: members,
+    /// grouping, observers, convener, chair, costs, nesting. Written when asked for (a report, a
+    /// brief, the app's panel), not kept with the body: a proposal's rules are about 700 bytes
+    /// of text, and a million-zone study has tens of thousands of bodies. `all`: the bodies
+    /// this one was proposed with (for the body it is nested in).
+    pub fn rules(&self, study: &Study, all: &[Body]) -> Vec<String> {
+        let eco = &study.eco[self.eco].layer;
+        let level = &study.hierarchy.levels[self.level].indexed.layer;
+        let name = |u: usize| level.units[u].name.as_str();
+        let zone_names: Vec<&str> = self.zones.iter().map(|&z| eco.units[z].name.as_str()).collect();
+        let member_list =
+            self.members.iter().map(|m| format!("{} ({})", name(m.unit), pct(m.share))).collect::<Vec<_>>().join(", ");
+        let observer_list = || {
+            self.observers.iter().map(|o| format!("{} ({})", name(o.unit), pct(o.share))).collect::<Vec<_>>().join(", ")
+        };
+        let mut rules = vec![match &self.manual {
+            Some(m) => format!(
+                "{} governs {}: set up by hand in scenario \"{}\" (step {}), with members {}, one vote each; shares, costs and the chair below are computed from the zones' parts.",
+                m.name.as_ref().map(|n| format!("\"{n}\"")).unwrap_or_else(|| "This body".into()),
+                zone_names.join(" + "),
+                self.scenario.as_deref().unwrap_or_default(),
+                m.step,
+                member_list
+            ),
+            None => format!(
+                "{} is cut across {} {}: {} each hold at least {} of it, so they sit on the body as members, one vote each, deciding by majority.",
+                zone_names.join(" + "),
+                self.members.len(),
+                level.name,
+                member_list,
+                pct(self.member_threshold)
+            ),
+        }];
+        if self.zones.len() > 1 && self.manual.is_none() {
+            rules.push(format!(
+                "The zones {} touch and are shared by exactly the same members, so one body governs them together.",
+                zone_names.join(", ")
+            ));
+        }
+        if self.manual.is_some() {
+            if !self.observers.is_empty() {
+                rules.push(format!("Observers, with a voice but no vote, as set up: {}.", observer_list()));
+            }
+        } else if self.observers.is_empty() {
+            rules.push(format!(
+                "No other {} holds a part of at least {} km² (smaller pieces are slivers), so there are no observers.",
+                level.name, self.min_area_km2
+            ));
+        } else {
+            rules.push(format!(
+                "{} {} less than {} (but at least {} km²): {}, with a voice but no vote.",
+                observer_list(),
+                verb(self.observers.len(), "holds", "each hold"),
+                pct(self.member_threshold),
+                self.min_area_km2,
+                verb(self.observers.len(), "it is an observer", "they are observers")
+            ));
+        }
+        rules.push(match &self.convener {
+            Convener::Unit(l, u) if self.manual.as_ref().is_some_and(|m| m.convener_given) => format!(
+                "{} convenes the body, as set up in the scenario.",
+                study.hierarchy.levels[*l].indexed.layer.units[*u].name
+            ),
+            Convener::Unit(l, u) => format!(
+                "{} convenes the body: it is the lowest level of government that contains all members ({}).",
+                study.hierarchy.levels[*l].indexed.layer.units[*u].name, study.hierarchy.levels[*l].indexed.layer.name
+            ),
+            Convener::AboveTop => format!(
+                "No loaded level contains all members, so the level above {} ({}) convenes the body.",
+                level_top_name(study),
+                above_top_label(study)
+            ),
+        });
+        rules.push(format!(
+            "{} chairs first, holding the largest share; the chair then rotates every {} years in order of share: {}.",
+            name(self.chair.first),
+            self.chair.term_years,
+            self.chair.rotation.iter().map(|&u| name(u)).collect::<Vec<_>>().join(" → ")
+        ));
+        rules.push(match &self.cost_basis {
+            CostBasis::Area => "Costs are apportioned by each member's area share, rescaled so members' shares add up to 100%.".to_string(),
+            CostBasis::Population(f) => format!(
+                "Costs are apportioned by the population living in the zone (field \"{f}\", spread evenly over each jurisdiction's area), rescaled over members."
+            ),
+            CostBasis::Equal => "No member holds a part of the zones, so costs are shared equally.".to_string(),
+        });
+        if let Some(j) = self.parent_body {
+            rules.push(format!(
+                "Nested in body {}: all its members also sit on that body, and its zone(s) lie inside that body's zone(s); it handles local matters and reports to it.",
+                all[j].id
+            ));
+        }
+        rules
     }
 }
 
@@ -289,11 +397,6 @@ pub fn propose_with(
         }
         if let Some(j) = best {
             bodies[i].parent_body = Some(j);
-            let rule = format!(
-                "Nested in body {}: all its members also sit on that body, and its zone(s) lie inside that body's zone(s); it handles local matters and reports to it.",
-                bodies[j].id
-            );
-            bodies[i].rules = bodies[i].rules.iter().cloned().chain([rule]).collect();
         }
     }
     bodies
@@ -371,84 +474,6 @@ fn flesh_out(
     };
     let chair = Chair { first: member_units[0], rotation: member_units.clone(), term_years: gov.chair_term_years };
 
-    // The rules, in words.
-    let name = |u: usize| level.units[u].name.clone();
-    let zone_names: Vec<String> = d.zones.iter().map(|&z| eco.units[z].name.clone()).collect();
-    let member_list =
-        members.iter().map(|m| format!("{} ({})", name(m.unit), pct(m.share))).collect::<Vec<_>>().join(", ");
-    let mut rules = vec![match d.manual {
-        Some(m) => format!(
-            "{} governs {}: set up by hand in scenario \"{scenario}\" (step {}), with members {}, one vote each; shares, costs and the chair below are computed from the zones' parts.",
-            m.name.as_ref().map(|n| format!("\"{n}\"")).unwrap_or_else(|| "This body".into()),
-            zone_names.join(" + "),
-            m.step,
-            member_list
-        ),
-        None => format!(
-            "{} is cut across {} {}: {} each hold at least {} of it, so they sit on the body as members, one vote each, deciding by majority.",
-            zone_names.join(" + "),
-            members.len(),
-            level.name,
-            member_list,
-            pct(member_t)
-        ),
-    }];
-    if d.zones.len() > 1 && d.manual.is_none() {
-        rules.push(format!(
-            "The zones {} touch and are shared by exactly the same members, so one body governs them together.",
-            zone_names.join(", ")
-        ));
-    }
-    if d.manual.is_some() {
-        if !observers.is_empty() {
-            rules.push(format!(
-                "Observers, with a voice but no vote, as set up: {}.",
-                observers.iter().map(|o| format!("{} ({})", name(o.unit), pct(o.share))).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    } else if observers.is_empty() {
-        rules.push(format!(
-            "No other {} holds a part of at least {} km² (smaller pieces are slivers), so there are no observers.",
-            level.name, params.min_area_km2
-        ));
-    } else {
-        rules.push(format!(
-            "{} {} less than {} (but at least {} km²): {}, with a voice but no vote.",
-            observers.iter().map(|o| format!("{} ({})", name(o.unit), pct(o.share))).collect::<Vec<_>>().join(", "),
-            verb(observers.len(), "holds", "each hold"),
-            pct(member_t),
-            params.min_area_km2,
-            verb(observers.len(), "it is an observer", "they are observers")
-        ));
-    }
-    rules.push(match &convener {
-        Convener::Unit(l, u) if d.manual.is_some_and(|m| m.convener.is_some()) => format!(
-            "{} convenes the body, as set up in the scenario.",
-            study.hierarchy.levels[*l].indexed.layer.units[*u].name
-        ),
-        Convener::Unit(l, u) => format!(
-            "{} convenes the body: it is the lowest level of government that contains all members ({}).",
-            study.hierarchy.levels[*l].indexed.layer.units[*u].name, study.hierarchy.levels[*l].indexed.layer.name
-        ),
-        Convener::AboveTop => format!(
-            "No loaded level contains all members, so the level above {} ({}) convenes the body.",
-            level_top_name(study),
-            above_top_label(study)
-        ),
-    });
-    rules.push(format!(
-        "{} chairs first, holding the largest share; the chair then rotates every {} years in order of share: {}.",
-        name(chair.first),
-        gov.chair_term_years,
-        chair.rotation.iter().map(|&u| name(u)).collect::<Vec<_>>().join(" → ")
-    ));
-    rules.push(match &cost_basis {
-        CostBasis::Area => "Costs are apportioned by each member's area share, rescaled so members' shares add up to 100%.".to_string(),
-        CostBasis::Population(f) => format!(
-            "Costs are apportioned by the population living in the zone (field \"{f}\", spread evenly over each jurisdiction's area), rescaled over members."
-        ),
-        CostBasis::Equal => "No member holds a part of the zones, so costs are shared equally.".to_string(),
-    });
     let id = match d.manual {
         Some(m) => format!("{}/{}/{}/step{}", eco.name, level.name, eco.units[d.zones[0]].id, m.step),
         None => format!("{}/{}/{}", eco.name, level.name, eco.units[d.zones[0]].id),
@@ -464,10 +489,14 @@ fn flesh_out(
         chair,
         cost_basis,
         parent_body: None,
-        // Each rule at its length: `format!` leaves up to twice the room (tens of MB over the
-        // bodies of a million zones).
-        rules: rules.into_iter().map(|r| r.into_boxed_str().into_string()).collect(),
         scenario: d.manual.map(|_| scenario.to_string()),
+        manual: d.manual.map(|m| ManualFacts {
+            name: m.name.clone(),
+            step: m.step,
+            convener_given: m.convener.is_some(),
+        }),
+        member_threshold: member_t,
+        min_area_km2: params.min_area_km2,
     }
 }
 

@@ -797,10 +797,11 @@ mod tests {
         assert_eq!(b.members[0].cost_share, 1.0);
         assert_eq!(b.observers.iter().map(|o| o.unit).collect::<Vec<_>>(), [1]);
         assert_eq!(b.convener, crate::governance::Convener::Unit(0, 1));
+        let rules = b.rules(&r.study, &bodies);
         assert!(
-            b.rules[0].starts_with("\"Z board\" governs Z: set up by hand in scenario \"t\" (step 1)"),
+            rules[0].starts_with("\"Z board\" governs Z: set up by hand in scenario \"t\" (step 1)"),
             "{}",
-            b.rules[0]
+            rules[0]
         );
         // The county-level proposal is untouched.
         assert_eq!(bodies.iter().filter(|b| b.level == 1).count(), 1);
