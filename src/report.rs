@@ -654,7 +654,7 @@ pub fn body_report(study: &Study, all: &[Body], b: &Body) -> BodyReport {
         },
         parent_body: b.parent_body.map(|p| all[p].id.clone()),
         rules: b.rules(study, all).into(),
-        scenario: b.scenario.clone(),
+        scenario: b.manual.as_ref().map(|m| m.scenario.clone()),
     }
 }
 

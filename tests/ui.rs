@@ -338,7 +338,7 @@ fn a_body_set_up_by_hand_survives_a_parameter_change() {
     h.state_mut().state.set_scenario(&ctx, sc);
     assert!(h.state_mut().state.wait_for_scenario());
     let by_hand = |h: &Harness<'static, CrossboundApp>| {
-        h.state().state.loaded.as_ref().unwrap().bodies.iter().filter(|b| b.scenario.is_some()).count()
+        h.state().state.loaded.as_ref().unwrap().bodies.iter().filter(|b| b.manual.is_some()).count()
     };
     assert_eq!(by_hand(&h), 1);
     // A slider let go re-derives the bodies: with a scenario, through it.

@@ -115,9 +115,7 @@ pub struct Body {
     pub cost_basis: CostBasis,
     /// Index (in the returned list) of the body this one is nested in.
     pub parent_body: Option<usize>,
-    /// The scenario that set this body up by hand, if it was not proposed.
-    pub scenario: Option<String>,
-    /// How it was set up by hand, if it was (the scenario's step).
+    /// The scenario step that set this body up by hand; `None` for a proposed body.
     pub manual: Option<ManualFacts>,
     /// The member threshold in force when it was proposed, share 0..1.
     pub member_threshold: f64,
@@ -128,6 +126,8 @@ pub struct Body {
 /// What the rules say of a body set up by hand in a scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualFacts {
+    /// The scenario's name.
+    pub scenario: String,
     /// Its name, if it was given one.
     pub name: Option<String>,
     /// 1-based step of the scenario that set it up.
@@ -175,7 +175,7 @@ impl Body {
                 "{} governs {}: set up by hand in scenario \"{}\" (step {}), with members {}, one vote each; shares, costs and the chair below are computed from the zones' parts.",
                 m.name.as_ref().map(|n| format!("\"{n}\"")).unwrap_or_else(|| "This body".into()),
                 zone_names.join(" + "),
-                self.scenario.as_deref().unwrap_or_default(),
+                m.scenario,
                 m.step,
                 member_list
             ),
@@ -489,8 +489,8 @@ fn flesh_out(
         chair,
         cost_basis,
         parent_body: None,
-        scenario: d.manual.map(|_| scenario.to_string()),
         manual: d.manual.map(|m| ManualFacts {
+            scenario: scenario.to_string(),
             name: m.name.clone(),
             step: m.step,
             convener_given: m.convener.is_some(),

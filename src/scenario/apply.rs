@@ -792,7 +792,7 @@ mod tests {
         let at0: Vec<_> = bodies.iter().filter(|b| b.level == 0).collect();
         assert_eq!(at0.len(), 1);
         let b = at0[0];
-        assert_eq!(b.scenario.as_deref(), Some("t"));
+        assert_eq!(b.manual.as_ref().map(|m| m.scenario.as_str()), Some("t"));
         assert_eq!(b.members.iter().map(|m| m.unit).collect::<Vec<_>>(), [0]);
         assert_eq!(b.members[0].cost_share, 1.0);
         assert_eq!(b.observers.iter().map(|o| o.unit).collect::<Vec<_>>(), [1]);
