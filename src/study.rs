@@ -122,6 +122,11 @@ pub struct ZoneOverlay {
 }
 
 impl ZoneOverlay {
+    /// No unit touches the zone at this level: no piece, no border.
+    pub fn is_blank(&self) -> bool {
+        self.pieces.is_empty() && self.border_pairs.is_empty()
+    }
+
     /// Length of borders between two units of the level inside the zone, km: the sum of
     /// `border_pairs` (none for most zones of a fine grid).
     pub fn border_km(&self) -> f64 {
@@ -484,7 +489,7 @@ impl Study {
                 // Zones that no unit touches at any level (hexagons at sea) share one empty row.
                 let empty = || ZoneOverlay { pieces: Box::new([]), border_pairs: Box::new([]) };
                 ZoneLevels::from_cells(levels, cells).share_blank_rows((0..levels).map(|_| empty()).collect(), |row| {
-                    row.iter().all(|c| c.pieces.is_empty() && c.border_pairs.is_empty())
+                    row.iter().all(ZoneOverlay::is_blank)
                 })
             })
             .collect();
@@ -563,7 +568,7 @@ impl Study {
                 let units = |l: usize| &self.hierarchy.levels[l].indexed.layer.units[..];
                 let blank_row =
                     (0..overlay.levels()).map(|l| analyse_level(1.0, &[], 0.0, units(l), l, params)).collect();
-                let blank = |z: usize| overlay[z].iter().all(|zo| zo.pieces.is_empty() && zo.border_pairs.is_empty());
+                let blank = |z: usize| overlay[z].iter().all(ZoneOverlay::is_blank);
                 ZoneLevels::par_from_fn_sharing(zones.len(), overlay.levels(), blank_row, blank, |z, l| {
                     let zo = &overlay[z][l];
                     analyse_level(zones[z].area_km2, &zo.pieces, zo.border_km(), units(l), l, params)

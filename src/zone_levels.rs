@@ -53,27 +53,16 @@ impl<T> ZoneLevels<T> {
         let levels = levels.max(1);
         assert_eq!(blank_row.len(), levels, "a zone row needs one cell per level");
         let is_blank: Vec<bool> = (0..zones).into_par_iter().map(&blank).collect();
-        let blanks = is_blank.iter().filter(|&&b| b).count();
-        if blanks * 4 <= zones || zones >= u32::MAX as usize {
+        let Some(rows) = shared_rows(&is_blank) else {
             return Self::par_from_fn(zones, levels, |z, l| if is_blank[z] { blank_row[l].clone() } else { f(z, l) });
-        }
+        };
         #[cfg(debug_assertions)]
         if let Some(z) = is_blank.iter().position(|&b| b) {
             for (l, cell) in blank_row.iter().enumerate() {
                 debug_assert_eq!(&f(z, l), cell, "the blank row differs from zone {z}'s row at level {l}");
             }
         }
-        // Row 0 is the blank one; the others in zone order.
-        let mut rows = Vec::with_capacity(zones);
-        let mut own = Vec::with_capacity(zones - blanks);
-        for (z, &b) in is_blank.iter().enumerate() {
-            if b {
-                rows.push(0);
-            } else {
-                own.push(z);
-                rows.push(own.len() as u32);
-            }
-        }
+        let own: Vec<usize> = (0..zones).filter(|&z| !is_blank[z]).collect();
         drop(is_blank);
         let mut cells = blank_row;
         cells.par_extend((0..own.len() * levels).into_par_iter().map(|i| f(own[i / levels], i % levels)));
@@ -90,23 +79,17 @@ impl<T> ZoneLevels<T> {
         if self.rows.is_some() {
             return self;
         }
-        let zones = self.len();
         let flags: Vec<bool> = self.iter().map(&is_blank).collect();
-        let blanks = flags.iter().filter(|&&b| b).count();
-        if blanks * 4 <= zones || zones >= u32::MAX as usize {
-            return self;
-        }
-        let mut rows = Vec::with_capacity(zones);
-        let mut cells = Vec::with_capacity((zones - blanks + 1) * levels);
+        let Some(rows) = shared_rows(&flags) else { return self };
+        let own = flags.iter().filter(|&&b| !b).count();
+        let mut cells = Vec::with_capacity((own + 1) * levels);
         cells.extend(blank_row);
         let mut old = self.cells.into_iter();
         for b in flags {
             let row = old.by_ref().take(levels);
             if b {
                 row.for_each(drop);
-                rows.push(0);
             } else {
-                rows.push((cells.len() / levels) as u32);
                 cells.extend(row);
             }
         }
@@ -174,6 +157,30 @@ impl<T> ZoneLevels<T> {
                 .collect();
         }
     }
+}
+
+/// The stored row of each zone when the zones flagged blank share row 0 and the others follow
+/// in zone order; `None` when sharing does not pay (at most a quarter of the zones blank) or
+/// the rows would not fit in `u32`.
+fn shared_rows(blank: &[bool]) -> Option<Vec<u32>> {
+    let blanks = blank.iter().filter(|&&b| b).count();
+    if blanks * 4 <= blank.len() || blank.len() >= u32::MAX as usize {
+        return None;
+    }
+    let mut next = 0u32;
+    Some(
+        blank
+            .iter()
+            .map(|&b| {
+                if b {
+                    0
+                } else {
+                    next += 1;
+                    next
+                }
+            })
+            .collect(),
+    )
 }
 
 impl<T: PartialEq> PartialEq for ZoneLevels<T> {
