@@ -9,6 +9,7 @@
 use crate::geometry::packed::Bx;
 use crate::model::Layer;
 use geo::{Coord, Line, LineString, MultiLineString};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
 /// The common border of two units.
@@ -61,6 +62,9 @@ fn round(v: f64) -> i64 {
 /// The edges of a layer are spread over this many shards by key, each matched on its own.
 const SHARDS: usize = 64;
 
+/// Shards matched in one pass over the layer's edges (see [`shared_edges`]).
+const SHARDS_PER_PASS: usize = 16;
+
 /// Units per task when the edges are spread over the shards.
 const UNITS_PER_TASK: usize = 256;
 
@@ -107,10 +111,28 @@ fn rings(u: &crate::model::Unit) -> impl Iterator<Item = &LineString<f64>> {
 
 /// The shared edges of `layer` (see [`Borders::build`]): (first unit, later unit, number of
 /// the edge among the later unit's edges), each once, in no particular order.
+///
+/// The shards are matched [`SHARDS_PER_PASS`] at a time, each pass walking every edge again
+/// and keeping only those of its shards: the edge lists held at once are a quarter of the
+/// layer's. Held all at once they were ~40 MB on the world's provinces (1.3M edges), at the
+/// start of the overlay, which runs beside this: the peak of the 299k-hexagon benchmark.
 fn shared_edges<K: EdgeKey>(layer: &Layer) -> Vec<(u32, u32, u32)> {
-    use rayon::prelude::*;
+    let mut out = Vec::new();
+    for first in (0..SHARDS).step_by(SHARDS_PER_PASS) {
+        let pass = first..(first + SHARDS_PER_PASS).min(SHARDS);
+        out.par_extend(shared_edges_in::<K>(layer, pass));
+    }
+    out
+}
+
+/// [`shared_edges`] for the edges whose keys fall in the shards `pass`.
+fn shared_edges_in<K: EdgeKey>(
+    layer: &Layer,
+    pass: std::ops::Range<usize>,
+) -> impl ParallelIterator<Item = (u32, u32, u32)> {
     use std::collections::hash_map::Entry;
-    // Every edge into its shard, by runs of units: within a shard, in layer order.
+    let width = pass.len();
+    // Every edge of the pass into its shard, by runs of units: within a shard, in layer order.
     let runs: Vec<Vec<Vec<(K, u32, u32)>>> = layer
         .units
         .par_chunks(UNITS_PER_TASK)
@@ -118,7 +140,7 @@ fn shared_edges<K: EdgeKey>(layer: &Layer) -> Vec<(u32, u32, u32)> {
         .map(|(c, units)| {
             let n: usize = units.iter().flat_map(rings).map(|r| r.0.len()).sum();
             let mut shards: Vec<Vec<(K, u32, u32)>> =
-                (0..SHARDS).map(|_| Vec::with_capacity(n / SHARDS * 5 / 4)).collect();
+                (0..width).map(|_| Vec::with_capacity(n / SHARDS * 5 / 4)).collect();
             for (i, u) in units.iter().enumerate() {
                 let unit = (c * UNITS_PER_TASK + i) as u32;
                 let mut at = 0u32;
@@ -129,7 +151,10 @@ fn shared_edges<K: EdgeKey>(layer: &Layer) -> Vec<(u32, u32, u32)> {
                         if let Some(p) = prev {
                             if p != k {
                                 let key = K::new(p.min(k), p.max(k));
-                                shards[shard_of(key.parts())].push((key, unit, at));
+                                let s = shard_of(key.parts());
+                                if pass.contains(&s) {
+                                    shards[s - pass.start].push((key, unit, at));
+                                }
                             }
                             at += 1;
                         }
@@ -141,24 +166,21 @@ fn shared_edges<K: EdgeKey>(layer: &Layer) -> Vec<(u32, u32, u32)> {
         })
         .collect();
     // Each shard in layer order: the first unit of each key, and the edges of later units.
-    (0..SHARDS)
-        .into_par_iter()
-        .flat_map_iter(|s| {
-            let n = runs.iter().map(|r| r[s].len()).sum();
-            let mut first: HashMap<K, u32> = HashMap::with_capacity_and_hasher(n, Default::default());
-            let mut out = Vec::new();
-            for &(key, unit, at) in runs.iter().flat_map(|r| &r[s]) {
-                match first.entry(key) {
-                    Entry::Occupied(o) if *o.get() != unit => out.push((*o.get(), unit, at)),
-                    Entry::Occupied(_) => {}
-                    Entry::Vacant(v) => {
-                        v.insert(unit);
-                    }
+    (0..width).into_par_iter().flat_map_iter(move |s| {
+        let n = runs.iter().map(|r| r[s].len()).sum();
+        let mut first: HashMap<K, u32> = HashMap::with_capacity_and_hasher(n, Default::default());
+        let mut out = Vec::new();
+        for &(key, unit, at) in runs.iter().flat_map(|r| &r[s]) {
+            match first.entry(key) {
+                Entry::Occupied(o) if *o.get() != unit => out.push((*o.get(), unit, at)),
+                Entry::Occupied(_) => {}
+                Entry::Vacant(v) => {
+                    v.insert(unit);
                 }
             }
-            out
-        })
-        .collect()
+        }
+        out
+    })
 }
 
 fn line_km(l: Line<f64>) -> f64 {
@@ -182,7 +204,6 @@ impl Borders {
     /// each shard's map fits in cache, and shards are matched in parallel. The result is that
     /// of one pass in layer order.
     pub fn build(layer: &Layer) -> Self {
-        use rayon::prelude::*;
         let fits = layer.units.iter().all(|u| {
             let r = u.bbox;
             [r.min().x, r.min().y, r.max().x, r.max().y].iter().all(|v| (v * 1e7).abs() < f64::from(i32::MAX) - 1.0)

@@ -12,13 +12,17 @@ use rayon::prelude::*;
 pub struct IndexedLayer {
     /// The layer.
     pub layer: Layer,
-    tree: Packed<u32>,
+    /// The R-tree of the units' boxes, built when first asked for: the overlay queries only the
+    /// admin layers' trees, and a zone layer's is asked for by the app (picking, drawing what
+    /// is in view), not by a CLI run. Not built, it is not held beside the overlay, whose peak
+    /// is the run's on the 299k-hexagon grid (12 MB there).
+    tree: std::sync::OnceLock<Packed<u32>>,
     /// Edge-chunk index of each unit, by unit position.
     pub chunks: Vec<ChunkIndex>,
 }
 
 impl IndexedLayer {
-    /// Builds the R-tree and the chunk indexes (in parallel).
+    /// Builds the chunk indexes (in parallel); the R-tree is built when first used.
     pub fn new(layer: Layer) -> Self {
         let none = (0..layer.units.len()).map(|_| None).collect();
         Self::with_chunks(layer, none)
@@ -27,11 +31,16 @@ impl IndexedLayer {
     /// Like [`IndexedLayer::new`], reusing the chunk indexes already built for some units
     /// (`known[i]`, e.g. units a reform scenario left as they were).
     pub fn with_chunks(layer: Layer, known: Vec<Option<ChunkIndex>>) -> Self {
-        let tree =
-            Packed::new(layer.units.iter().enumerate().map(|(i, u)| (Bx::from_rect(u.bbox), i as u32)).collect());
         let chunks =
             layer.units.par_iter().zip(known).map(|(u, k)| k.unwrap_or_else(|| ChunkIndex::new(&u.geometry))).collect();
-        IndexedLayer { layer, tree, chunks }
+        IndexedLayer { layer, tree: Default::default(), chunks }
+    }
+
+    /// The R-tree of the units' boxes, built now if it was not yet.
+    pub fn tree(&self) -> &Packed<u32> {
+        self.tree.get_or_init(|| {
+            Packed::new(self.layer.units.iter().enumerate().map(|(i, u)| (Bx::from_rect(u.bbox), i as u32)).collect())
+        })
     }
 
     /// Frees the units' polygons and their edge indexes, in parallel; ids, names, boxes, areas
@@ -44,7 +53,7 @@ impl IndexedLayer {
 
     /// Positions of the units whose bounding box meets `rect`, in ascending order.
     pub fn candidates(&self, rect: Rect<f64>) -> Vec<usize> {
-        let mut v: Vec<usize> = self.tree.meeting(&Bx::from_rect(rect)).into_iter().map(|i| i as usize).collect();
+        let mut v: Vec<usize> = self.tree().meeting(&Bx::from_rect(rect)).into_iter().map(|i| i as usize).collect();
         v.sort_unstable();
         v
     }

@@ -46,6 +46,7 @@ pub mod render;
 pub mod report;
 pub mod scaleout;
 pub mod scenario;
+pub mod stage_end;
 pub mod study;
 pub mod zone_levels;
 

@@ -14,7 +14,34 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Installed as the library's [`crossbound::stage_end`] hook: every thread of rayon's pool,
+/// and this one, collects its mimalloc heap, so the pages freed by a stage's transients go
+/// back to the OS before the next stage allocates. A page mimalloc gives a thread keeps the
+/// blocks other threads free in it until that thread collects, which an idle worker does not.
+/// On the 299k-hexagon benchmark the memory held after the load went from ~190 to ~150 MB,
+/// and after the admin outlines are released from ~227 to ~165 MB. Forced (freed pages given
+/// back at once, not after the purge delay): in alternating runs the peak was 215-233 MB
+/// forced and 218-249 MB not, for the same time.
+///
+/// Called from outside the pool (the library's stages are), it waits until every worker has
+/// collected. Called from one of the pool's workers, it must not wait on the pool, which may
+/// be waiting on it: the workers then collect when they next look for work.
+fn collect_heaps() {
+    fn collect(_: rayon::BroadcastContext<'_>) {
+        // SAFETY: `mi_collect` only frees mimalloc's own unused memory; callable from any thread.
+        unsafe { libmimalloc_sys::mi_collect(true) }
+    }
+    if rayon::current_thread_index().is_some() {
+        rayon::spawn_broadcast(collect);
+    } else {
+        rayon::broadcast(collect);
+    }
+    // SAFETY: as above.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
 fn main() -> ExitCode {
+    crossbound::stage_end::set_hook(collect_heaps);
     let args = cli::Cli::parse();
     if args.command.as_ref().is_some_and(|c| !matches!(c, cli::Command::App(_))) {
         // Ctrl-C: remove the temporary files of outputs being written, so an interrupted run

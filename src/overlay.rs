@@ -285,9 +285,12 @@ pub fn overlay_layers(
     progress: &dyn Progress,
 ) -> Result<(Vec<Vec<Piece>>, PairStats), OverlayError> {
     let n = zones.layer.units.len();
-    let mut pairs: Vec<(usize, usize)> =
-        (0..n).flat_map(|z| admin.candidates(zones.layer.units[z].bbox).into_iter().map(move |u| (z, u))).collect();
-    pairs.sort_by_key(|&(z, u)| std::cmp::Reverse(zones.chunks[z].len() + admin.chunks[u].len()));
+    // (zone, unit) by position; u32, as the R-tree's items are: half the bytes of usize, 3 MB
+    // fewer on the 299k-hexagon grid, whose peak is here.
+    let mut pairs: Vec<(u32, u32)> = (0..n)
+        .flat_map(|z| admin.candidates(zones.layer.units[z].bbox).into_iter().map(move |u| (z as u32, u as u32)))
+        .collect();
+    pairs.sort_by_key(|&(z, u)| std::cmp::Reverse(zones.chunks[z as usize].len() + admin.chunks[u as usize].len()));
     let total = pairs.len();
     let done = AtomicUsize::new(0);
     let stage = format!("overlay {} × {}", zones.layer.name, admin.layer.name);
@@ -296,6 +299,7 @@ pub fn overlay_layers(
     let found: Vec<(usize, Piece)> = pairs
         .par_iter()
         .map(|&(z, u)| -> Result<Option<(usize, Piece)>, OverlayError> {
+            let (z, u) = (z as usize, u as usize);
             if progress.is_cancelled() {
                 return Err(OverlayError::Cancelled(Cancelled));
             }
@@ -332,6 +336,7 @@ pub fn overlay_layers(
         })
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
+    drop(pairs);
     let [candidates, shortcut, exact] = counters.map(AtomicUsize::into_inner);
     let stats = PairStats { candidates, shortcut, exact };
     // Each zone's pieces in a vector of their exact number: pushed one by one, a vector holds

@@ -411,6 +411,7 @@ impl Prepared {
             layers.push(l);
         }
         timings.load_ms = t.elapsed().as_secs_f64() * 1e3;
+        crate::stage_end::freed();
 
         let t = Instant::now();
         let eco_layers = layers.split_off(inputs.admin.len());
@@ -463,6 +464,7 @@ impl Study {
         let (raw, pair_stats, parts_warnings) = raw?;
         warnings.extend(parts_warnings);
         timings.overlay_ms = t.elapsed().as_secs_f64() * 1e3;
+        crate::stage_end::freed();
 
         let t = Instant::now();
         let overlay: Vec<ZoneLevels<ZoneOverlay>> = eco
@@ -470,27 +472,38 @@ impl Study {
             .zip(raw)
             .map(|(e, per_level)| {
                 let levels = per_level.len();
-                // Zone by zone, level by level: each zone's pieces moved out of the raw table.
                 let zones = e.layer.units.len();
+                // Zones that no unit touches at any level (hexagons at sea, most of a world
+                // grid) have no piece and so no border inside: their rows are not built, and
+                // share one empty row when that saves memory.
+                let blank: Vec<bool> =
+                    (0..zones).map(|z| per_level.iter().all(|v| v.get(z).is_none_or(Vec::is_empty))).collect();
+                // The other zones' pieces, zone by zone, level by level, moved out of the raw
+                // table, which is then freed (an empty vector per zone and level).
                 let mut per_level: Vec<std::vec::IntoIter<Vec<Piece>>> =
                     per_level.into_iter().map(|v| v.into_iter()).collect();
-                let cells: Vec<Vec<Piece>> =
-                    (0..zones * levels).map(|i| per_level[i % levels].next().unwrap_or_default()).collect();
+                let mut own: Vec<(usize, Vec<Piece>)> =
+                    Vec::with_capacity(blank.iter().filter(|&&b| !b).count() * levels);
+                for (z, &b) in blank.iter().enumerate() {
+                    for level in per_level.iter_mut() {
+                        let pieces = level.next().unwrap_or_default();
+                        if !b {
+                            own.push((z, pieces));
+                        }
+                    }
+                }
                 drop(per_level);
-                let cells = cells
+                let own = own
                     .into_par_iter()
                     .enumerate()
-                    .map(|(i, pieces)| {
-                        let (z, l) = (i / levels, i % levels);
-                        let border_pairs = border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[l]);
+                    .map(|(i, (z, pieces))| {
+                        let border_pairs =
+                            border_inside(&e.layer.units[z], &e.chunks[z], &pieces, &borders[i % levels]);
                         ZoneOverlay { pieces: pieces.into(), border_pairs: border_pairs.into() }
                     })
                     .collect();
-                // Zones that no unit touches at any level (hexagons at sea) share one empty row.
                 let empty = || ZoneOverlay { pieces: Box::new([]), border_pairs: Box::new([]) };
-                ZoneLevels::from_cells(levels, cells).share_blank_rows((0..levels).map(|_| empty()).collect(), |row| {
-                    row.iter().all(ZoneOverlay::is_blank)
-                })
+                ZoneLevels::from_own_rows(levels, (0..levels).map(|_| empty()).collect(), &blank, own)
             })
             .collect();
         timings.borders_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -522,6 +535,7 @@ impl Study {
             l.indexed.release_outlines();
         }
         self.released.admin = true;
+        crate::stage_end::freed();
     }
 
     /// Frees the zones' polygons and edge indexes (kept: ids, names, boxes, areas). For a run
@@ -537,6 +551,7 @@ impl Study {
             e.release_outlines();
         }
         self.released.zones = true;
+        crate::stage_end::freed();
     }
 
     /// `Ok` when every unit's outline is still held; else why `needs` cannot be done.

@@ -69,31 +69,37 @@ impl<T> ZoneLevels<T> {
         ZoneLevels { levels, cells, rows: Some(rows) }
     }
 
-    /// This table with the rows for which `is_blank` holds all sharing the one row `blank_row`
-    /// (which must read as each of them does: the caller's rule), the other rows moved, not
-    /// copied. Under the same condition as [`ZoneLevels::par_from_fn_sharing`]; otherwise the
-    /// table is returned as it is.
-    pub fn share_blank_rows(self, blank_row: Vec<T>, is_blank: impl Fn(&[T]) -> bool) -> Self {
-        let levels = self.levels;
+    /// The table of `blank.len()` zones in which the zones flagged in `blank` read as
+    /// `blank_row` and the others, in zone order, as the rows of `own` (row after row, `levels`
+    /// cells each): the blank rows are never built. They share one stored row under the same
+    /// condition as [`ZoneLevels::par_from_fn_sharing`]; otherwise each gets its own copy.
+    ///
+    /// # Panics
+    /// When `blank_row` or `own` is not a whole number of rows, or `own` does not hold one row
+    /// per zone not flagged (a programming error).
+    pub fn from_own_rows(levels: usize, blank_row: Vec<T>, blank: &[bool], own: Vec<T>) -> Self
+    where
+        T: Clone,
+    {
+        let levels = levels.max(1);
         assert_eq!(blank_row.len(), levels, "a zone row needs one cell per level");
-        if self.rows.is_some() {
-            return self;
+        let owned = blank.iter().filter(|&&b| !b).count();
+        assert_eq!(own.len(), owned * levels, "one row per zone not flagged blank");
+        if let Some(rows) = shared_rows(blank) {
+            let mut cells = blank_row;
+            cells.extend(own);
+            return ZoneLevels { levels, cells, rows: Some(rows) };
         }
-        let flags: Vec<bool> = self.iter().map(&is_blank).collect();
-        let Some(rows) = shared_rows(&flags) else { return self };
-        let own = flags.iter().filter(|&&b| !b).count();
-        let mut cells = Vec::with_capacity((own + 1) * levels);
-        cells.extend(blank_row);
-        let mut old = self.cells.into_iter();
-        for b in flags {
-            let row = old.by_ref().take(levels);
+        let mut cells = Vec::with_capacity(blank.len() * levels);
+        let mut own = own.into_iter();
+        for &b in blank {
             if b {
-                row.for_each(drop);
+                cells.extend(blank_row.iter().cloned());
             } else {
-                cells.extend(row);
+                cells.extend(own.by_ref().take(levels));
             }
         }
-        ZoneLevels { levels, cells, rows: Some(rows) }
+        ZoneLevels { levels, cells, rows: None }
     }
 
     /// The table whose cells, row after row, are `cells`.
@@ -290,14 +296,18 @@ mod tests {
         let mut w = shared.clone();
         w.iter_mut().nth(2).unwrap()[1] = 7;
         assert_eq!((&w[2], &w[1]), (&[0, 7][..], &[0, 0][..]));
-        // The same table shared after it was built.
-        let after = dense.clone().share_blank_rows(vec![0, 0], |r| r == [0, 0]);
-        assert_eq!((after.cells.len(), after.rows.as_deref()), (6, Some(&[1, 0, 0, 2, 0][..])));
-        assert_eq!(after, dense);
-        // Few blanks: not worth a row map.
+        // The same table from the rows of the zones not blank, the blank ones never built.
+        let flags: Vec<bool> = (0..5).map(blank).collect();
+        let from_own = ZoneLevels::from_own_rows(2, vec![0, 0], &flags, vec![1, 2, 31, 32]);
+        assert_eq!((from_own.cells.len(), from_own.rows.as_deref()), (6, Some(&[1, 0, 0, 2, 0][..])));
+        assert_eq!(from_own, dense);
+        // Few blanks: not worth a row map, both ways.
         let few = ZoneLevels::par_from_fn_sharing(5, 2, vec![0, 0], |z| z == 1, |z, l| if z == 1 { 0 } else { z + l });
         assert!(few.rows.is_none());
         assert_eq!(few, ZoneLevels::par_from_fn(5, 2, |z, l| if z == 1 { 0 } else { z + l }));
+        let few_own = ZoneLevels::from_own_rows(2, vec![0, 0], &[false, true, false], vec![0, 1, 2, 3]);
+        assert!(few_own.rows.is_none());
+        assert_eq!(few_own, ZoneLevels::from_cells(2, vec![0, 1, 0, 0, 2, 3]));
     }
 
     #[test]

@@ -275,6 +275,11 @@ impl AppState {
             match Study::build(&inputs, p) {
                 Ok(_) if p.is_cancelled() => Err("cancelled".to_string()),
                 Ok(study) => {
+                    // The zone layers' R-trees (built when first asked for) here, off the UI
+                    // thread: the map asks them what is in view from the first frame.
+                    for e in &study.eco {
+                        e.tree();
+                    }
                     p.update("triangulating", 0, 1);
                     let scene = Scene::build(&study, land.as_deref());
                     // The first analysis and proposals too, so the UI thread only recolours.
