@@ -20,8 +20,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// blocks other threads free in it until that thread collects, which an idle worker does not.
 /// On the 299k-hexagon benchmark the memory held after the load went from ~190 to ~150 MB,
 /// and after the admin outlines are released from ~227 to ~165 MB. Forced (freed pages given
-/// back at once, not after the purge delay): in alternating runs the peak was 215-233 MB
-/// forced and 218-249 MB not, for the same time.
+/// back at once, not after the purge delay): in alternating runs the peak was 211-227 MiB
+/// forced and 213-243 MiB not, for the same time.
 ///
 /// Called from outside the pool (the library's stages are), it waits until every worker has
 /// collected. Called from one of the pool's workers, it must not wait on the pool, which may
