@@ -283,7 +283,7 @@ pub fn overlay_layers(
     admin: &IndexedLayer,
     outlines: Outlines,
     progress: &dyn Progress,
-) -> Result<(Vec<Vec<Piece>>, PairStats), OverlayError> {
+) -> Result<(ZonePieces, PairStats), OverlayError> {
     let n = zones.layer.units.len();
     // (zone, unit) by position; u32, as the R-tree's items are: half the bytes of usize, 3 MB
     // fewer on the 299k-hexagon grid, whose peak is here.
@@ -337,23 +337,88 @@ pub fn overlay_layers(
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
     drop(pairs);
+    // The pair list and the kernel's scratch are freed; the pieces are grouped next.
+    crate::stage_end::freed();
     let [candidates, shortcut, exact] = counters.map(AtomicUsize::into_inner);
     let stats = PairStats { candidates, shortcut, exact };
-    // Each zone's pieces in a vector of their exact number: pushed one by one, a vector holds
-    // four from its first (192 bytes for a hexagon's one piece).
-    let mut counts = vec![0u32; n];
-    for &(z, _) in &found {
-        counts[z] += 1;
+    Ok((ZonePieces::from_found(n, found), stats))
+}
+
+/// The pieces of every zone of a layer at one level, as one table in zone order (the pieces
+/// of a zone by ascending unit). One vector and one offset per zone, where a vector per zone
+/// took 24 bytes for each zone and a heap block for each zone with a piece: on the
+/// 299k-hexagon grid, 13 MB against 7 (BENCHMARKS.md, fourteenth session).
+#[derive(Debug, Clone, Default)]
+pub struct ZonePieces {
+    /// Where zone `z`'s pieces start in `pieces`; one more entry, the end.
+    starts: Vec<u32>,
+    pieces: Vec<Piece>,
+}
+
+impl ZonePieces {
+    /// The table of `zones` zones from (zone, piece) pairs in any order.
+    ///
+    /// # Panics
+    /// When a zone is out of range or there are 2³² pieces or more (a programming error: the
+    /// pieces would not fit in memory first).
+    pub fn from_found(zones: usize, mut found: Vec<(usize, Piece)>) -> Self {
+        assert!(found.len() < u32::MAX as usize, "too many pieces for one table");
+        found.par_sort_unstable_by_key(|(z, p)| (*z, p.unit));
+        let mut starts = vec![0u32; zones + 1];
+        for &(z, _) in &found {
+            assert!(z < zones, "zone {z} of {zones}");
+            starts[z + 1] += 1;
+        }
+        for z in 0..zones {
+            starts[z + 1] += starts[z];
+        }
+        ZonePieces { starts, pieces: found.into_iter().map(|(_, p)| p).collect() }
     }
-    let mut out: Vec<Vec<Piece>> = counts.iter().map(|&c| Vec::with_capacity(c as usize)).collect();
-    drop(counts);
-    for (z, piece) in found {
-        out[z].push(piece);
+
+    /// The table with zone `z`'s pieces `zones[z]` (kept in their order).
+    ///
+    /// # Panics
+    /// When there are 2³² pieces or more.
+    pub fn from_zones(zones: Vec<Vec<Piece>>) -> Self {
+        let mut starts = Vec::with_capacity(zones.len() + 1);
+        let mut pieces = Vec::with_capacity(zones.iter().map(Vec::len).sum());
+        starts.push(0);
+        for v in zones {
+            pieces.extend(v);
+            starts.push(u32::try_from(pieces.len()).expect("too many pieces for one table"));
+        }
+        ZonePieces { starts, pieces }
     }
-    for pieces in &mut out {
-        pieces.sort_unstable_by_key(|p| p.unit);
+
+    /// Number of zones.
+    pub fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
     }
-    Ok((out, stats))
+
+    /// Whether the table has no zone.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each zone's pieces, in zone order.
+    pub fn iter(&self) -> impl Iterator<Item = &[Piece]> {
+        self.starts.windows(2).map(|w| &self.pieces[w[0] as usize..w[1] as usize])
+    }
+
+    /// Each zone's pieces, in zone order, moved out (one exact vector per zone).
+    pub fn into_zones(self) -> impl Iterator<Item = Vec<Piece>> {
+        let mut pieces = self.pieces.into_iter();
+        let counts: Vec<usize> = self.starts.windows(2).map(|w| (w[1] - w[0]) as usize).collect();
+        counts.into_iter().map(move |n| pieces.by_ref().take(n).collect())
+    }
+}
+
+impl std::ops::Index<usize> for ZonePieces {
+    type Output = [Piece];
+    /// Zone `z`'s pieces; panics when `z` is out of range.
+    fn index(&self, z: usize) -> &[Piece] {
+        &self.pieces[self.starts[z] as usize..self.starts[z + 1] as usize]
+    }
 }
 
 #[cfg(test)]

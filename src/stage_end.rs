@@ -10,9 +10,11 @@
 //! fourteenth session).
 //!
 //! The library calls [`freed`] where a stage's transients are gone and before the next
-//! stage allocates: after the layers are loaded, after the overlay, after outlines are
-//! released ([`crate::study`]); always from the thread that called the library, never from
-//! inside its own parallel work. Without a hook it does nothing.
+//! stage allocates: after the layers are loaded and indexed, after the overlay's parallel
+//! pass and after the whole overlay, after the shared borders are found (on a thread of their
+//! own, beside the overlay), after outlines are released ([`crate::study`]). It calls it from
+//! the thread that called the library or from that borders thread, never from inside its own
+//! parallel work. Without a hook it does nothing.
 
 use std::sync::OnceLock;
 

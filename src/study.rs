@@ -13,7 +13,7 @@ use crate::index::IndexedLayer;
 use crate::io::{LoadError, load_layer_with_progress};
 use crate::model::Unit;
 use crate::model::{LayerSpec, Warning};
-use crate::overlay::{Outlines, PairStats, Piece, PieceGeometry, overlay_layers};
+use crate::overlay::{Outlines, PairStats, Piece, PieceGeometry, ZonePieces, overlay_layers};
 use crate::progress::{Cancelled, Progress};
 use crate::zone_levels::ZoneLevels;
 use geo::{Coord, Rect};
@@ -419,6 +419,7 @@ impl Prepared {
         let eco: Vec<IndexedLayer> = eco_layers.into_par_iter().map(IndexedLayer::new).collect();
         let hierarchy = Hierarchy::build(admin, progress, &mut warnings)?;
         timings.index_ms = t.elapsed().as_secs_f64() * 1e3;
+        crate::stage_end::freed();
         Ok(Prepared { inputs: inputs.clone(), hierarchy, eco, warnings, timings, outlines: Outlines::Keep })
     }
 }
@@ -436,17 +437,25 @@ impl Study {
         let Prepared { inputs, hierarchy, eco, mut warnings, mut timings, outlines } = prepared;
         let inputs = &inputs;
         // Overlay every eco layer with every level; the shared borders between units of each
-        // level are found alongside (they need no overlay), on whichever core is free.
+        // level are found alongside (they need no overlay), on a thread of their own, whose
+        // parallel work shares the pool with the overlay's. Both run outside the pool, so each
+        // can have the pool give back what it freed (`stage_end`) while the other still runs.
         let t = Instant::now();
-        let (borders, raw) = rayon::join(
-            || hierarchy.levels.par_iter().map(|l| Borders::build(&l.indexed.layer)).collect::<Vec<Borders>>(),
-            || -> Result<_, StudyError> {
+        let build_borders = || {
+            let b = hierarchy.levels.par_iter().map(|l| Borders::build(&l.indexed.layer)).collect::<Vec<Borders>>();
+            crate::stage_end::freed();
+            b
+        };
+        let (borders, raw) = std::thread::scope(|s| {
+            // Should the OS refuse a thread, the borders are found after the overlay instead.
+            let beside = std::thread::Builder::new().spawn_scoped(s, build_borders).ok();
+            let raw = (|| -> Result<_, StudyError> {
                 if let Some(p) = &inputs.parts {
                     let (raw, w) = crate::io::parts::read_parts(p, &eco, &hierarchy)?;
                     return Ok((raw, PairStats::default(), w));
                 }
                 let mut stats = PairStats::default();
-                let mut raw: Vec<Vec<Vec<Vec<Piece>>>> = Vec::new(); // [e][l][z]
+                let mut raw: crate::io::parts::RawPieces = Vec::new(); // [e][l], by zone
                 for e in &eco {
                     let mut per_level = Vec::new();
                     for l in &hierarchy.levels {
@@ -459,8 +468,13 @@ impl Study {
                     raw.push(per_level);
                 }
                 Ok((raw, stats, Vec::new()))
-            },
-        );
+            })();
+            let borders = match beside {
+                Some(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => build_borders(),
+            };
+            (borders, raw)
+        });
         let (raw, pair_stats, parts_warnings) = raw?;
         warnings.extend(parts_warnings);
         timings.overlay_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -477,11 +491,10 @@ impl Study {
                 // grid) have no piece and so no border inside: their rows are not built, and
                 // share one empty row when that saves memory.
                 let blank: Vec<bool> =
-                    (0..zones).map(|z| per_level.iter().all(|v| v.get(z).is_none_or(Vec::is_empty))).collect();
+                    (0..zones).map(|z| per_level.iter().all(|v| z >= v.len() || v[z].is_empty())).collect();
                 // The other zones' pieces, zone by zone, level by level, moved out of the raw
                 // table, which is then freed (an empty vector per zone and level).
-                let mut per_level: Vec<std::vec::IntoIter<Vec<Piece>>> =
-                    per_level.into_iter().map(|v| v.into_iter()).collect();
+                let mut per_level: Vec<_> = per_level.into_iter().map(ZonePieces::into_zones).collect();
                 let mut own: Vec<(usize, Vec<Piece>)> =
                     Vec::with_capacity(blank.iter().filter(|&&b| !b).count() * levels);
                 for (z, &b) in blank.iter().enumerate() {

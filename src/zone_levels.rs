@@ -305,9 +305,10 @@ mod tests {
         let few = ZoneLevels::par_from_fn_sharing(5, 2, vec![0, 0], |z| z == 1, |z, l| if z == 1 { 0 } else { z + l });
         assert!(few.rows.is_none());
         assert_eq!(few, ZoneLevels::par_from_fn(5, 2, |z, l| if z == 1 { 0 } else { z + l }));
-        let few_own = ZoneLevels::from_own_rows(2, vec![0, 0], &[false, true, false], vec![0, 1, 2, 3]);
+        let flags = [false, true, false, false, false];
+        let few_own = ZoneLevels::from_own_rows(2, vec![0, 0], &flags, vec![0, 1, 2, 3, 4, 5, 6, 7]);
         assert!(few_own.rows.is_none());
-        assert_eq!(few_own, ZoneLevels::from_cells(2, vec![0, 1, 0, 0, 2, 3]));
+        assert_eq!(few_own, ZoneLevels::from_cells(2, vec![0, 1, 0, 0, 2, 3, 4, 5, 6, 7]));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use crate::hierarchy::Hierarchy;
 use crate::index::IndexedLayer;
 use crate::model::Warning;
-use crate::overlay::{Piece, PieceGeometry};
+use crate::overlay::{Piece, PieceGeometry, ZonePieces};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use std::collections::HashMap;
@@ -40,8 +40,9 @@ pub enum PartsError {
     },
 }
 
-/// Pieces `[eco layer][level][zone]`, as the overlay would give them (ascending unit order).
-pub type RawPieces = Vec<Vec<Vec<Vec<Piece>>>>;
+/// Pieces `[eco layer][level]`, each a table by zone, as the overlay gives them (ascending
+/// unit order).
+pub type RawPieces = Vec<Vec<ZonePieces>>;
 
 fn text(f: &Field) -> Option<String> {
     match f {
@@ -96,7 +97,7 @@ pub fn read_parts(
         .iter()
         .map(|l| l.indexed.layer.units.iter().enumerate().map(|(i, u)| (u.id.as_str(), i)).collect())
         .collect();
-    let mut raw: RawPieces =
+    let mut raw: Vec<Vec<Vec<Vec<Piece>>>> =
         eco.iter().map(|e| hierarchy.levels.iter().map(|_| vec![Vec::new(); e.layer.units.len()]).collect()).collect();
     let mut empty_rows = 0usize;
     let rows = reader.get_row_iter(None).map_err(|e| file_err(format!("cannot read rows: {e}")))?;
@@ -164,5 +165,6 @@ pub fn read_parts(
             count: empty_rows,
         });
     }
+    let raw = raw.into_iter().map(|per_level| per_level.into_iter().map(ZonePieces::from_zones).collect()).collect();
     Ok((raw, warnings))
 }
