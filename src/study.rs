@@ -493,7 +493,7 @@ impl Study {
                 let blank: Vec<bool> =
                     (0..zones).map(|z| per_level.iter().all(|v| z >= v.len() || v[z].is_empty())).collect();
                 // The other zones' pieces, zone by zone, level by level, moved out of the raw
-                // table, which is then freed (an empty vector per zone and level).
+                // tables (one per level), which are then freed.
                 let mut per_level: Vec<_> = per_level.into_iter().map(ZonePieces::into_zones).collect();
                 let mut own: Vec<(usize, Vec<Piece>)> =
                     Vec::with_capacity(blank.iter().filter(|&&b| !b).count() * levels);
