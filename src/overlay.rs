@@ -407,9 +407,8 @@ impl ZonePieces {
 
     /// Each zone's pieces, in zone order, moved out (one exact vector per zone).
     pub fn into_zones(self) -> impl Iterator<Item = Vec<Piece>> {
-        let mut pieces = self.pieces.into_iter();
-        let counts: Vec<usize> = self.starts.windows(2).map(|w| (w[1] - w[0]) as usize).collect();
-        counts.into_iter().map(move |n| pieces.by_ref().take(n).collect())
+        let (starts, mut pieces) = (self.starts, self.pieces.into_iter());
+        (1..starts.len()).map(move |z| pieces.by_ref().take((starts[z] - starts[z - 1]) as usize).collect())
     }
 }
 
